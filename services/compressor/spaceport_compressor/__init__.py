@@ -1,0 +1,1 @@
+"""Spaceport compressor service."""

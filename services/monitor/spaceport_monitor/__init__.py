@@ -1,0 +1,1 @@
+"""Spaceport monitor service."""

@@ -1,0 +1,1 @@
+"""Spaceport trainer service."""

@@ -1,0 +1,142 @@
+"""An in-process bus with RabbitMQ's contract: topic routing, acks, redelivery, a delivery limit, DLQs."""
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+import structlog
+
+from spaceport.bus.protocol import DeliveryHandler, QueueSpec
+from spaceport.bus.routing import topic_matches
+from spaceport.events.envelope import Envelope
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Message:
+    routing_key: str
+    body: bytes
+    delivery_count: int = 1
+
+
+@dataclass
+class _Queue:
+    spec: QueueSpec
+    ready: deque[_Message] = field(default_factory=deque)
+    dead: list[_Message] = field(default_factory=list)
+    wakeup: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class MemoryDelivery:
+    """A message on loan to a consumer."""
+
+    def __init__(self, bus: "MemoryBus", queue: _Queue, message: _Message, done: asyncio.Event) -> None:
+        self._bus, self._queue, self._message, self._done = bus, queue, message, done
+        self.body = message.body
+        self.routing_key = message.routing_key
+        self.delivery_count = message.delivery_count
+        self.settled = False
+
+    async def ack(self) -> None:
+        self._settle()
+
+    async def reject(self, requeue: bool) -> None:
+        self._settle()
+        await self._bus._return(self._queue, self._message, requeue)
+
+    def _settle(self) -> None:
+        if self.settled:
+            raise RuntimeError("delivery already acked or rejected")
+        self.settled = True
+        self._done.set()
+
+
+class MemorySubscription:
+    """The consumer tasks of one `consume` call."""
+
+    def __init__(self, tasks: list[asyncio.Task[None]]) -> None:
+        self._tasks = tasks
+
+    async def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class MemoryBus:
+    """Same semantics as the RabbitMQ adapter, in one process. Messages are lost when it is dropped."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, _Queue] = {}
+        self.published: list[tuple[str, bytes]] = []
+
+    async def declare(self, spec: QueueSpec) -> None:
+        self._queues.setdefault(spec.queue, _Queue(spec))
+
+    async def publish(self, event: Envelope) -> None:
+        await self.publish_raw(event.routing_key, event.to_json())
+
+    async def publish_raw(self, routing_key: str, body: bytes) -> None:
+        self.published.append((routing_key, body))
+        for queue in self._queues.values():
+            if any(topic_matches(pattern, routing_key) for pattern in queue.spec.bindings):
+                async with queue.wakeup:
+                    queue.ready.append(_Message(routing_key, body))
+                    queue.wakeup.notify()
+
+    async def _return(self, queue: _Queue, message: _Message, requeue: bool) -> None:
+        if requeue and message.delivery_count <= queue.spec.delivery_limit:
+            message.delivery_count += 1
+            async with queue.wakeup:
+                queue.ready.append(message)
+                queue.wakeup.notify()
+        else:
+            queue.dead.append(message)
+            log.warning("message_dead_lettered", queue=queue.spec.queue, routing_key=message.routing_key)
+
+    async def consume(self, spec: QueueSpec, handler: DeliveryHandler) -> MemorySubscription:
+        await self.declare(spec)
+        queue = self._queues[spec.queue]
+        tasks = [asyncio.create_task(self._consumer(queue, handler)) for _ in range(spec.prefetch)]
+        return MemorySubscription(tasks)
+
+    async def _consumer(self, queue: _Queue, handler: DeliveryHandler) -> None:
+        while True:
+            async with queue.wakeup:
+                await queue.wakeup.wait_for(lambda: bool(queue.ready))
+                message = queue.ready.popleft()
+            done = asyncio.Event()
+            delivery = MemoryDelivery(self, queue, message, done)
+            try:
+                await handler(delivery)
+            except asyncio.CancelledError:
+                if not delivery.settled:
+                    await delivery.reject(requeue=True)
+                raise
+            except Exception:
+                log.exception("consumer_handler_crashed", queue=queue.spec.queue)
+                if not delivery.settled:
+                    await delivery.reject(requeue=True)
+
+    async def queue_depth(self, queue: str) -> int:
+        found = self._queues.get(queue)
+        if found is not None:
+            return len(found.ready)
+        for candidate in self._queues.values():
+            if candidate.spec.dead_letter_queue == queue:
+                return len(candidate.dead)
+        return 0
+
+    def dead_letters(self, service: str) -> list[bytes]:
+        """Bodies in a service's dead-letter queue."""
+        queue = self._queues.get(QueueSpec(service, ()).queue)
+        return [m.body for m in queue.dead] if queue else []
+
+    async def idle(self) -> None:
+        """Wait until every queue is empty (consumers may still be working on the last message)."""
+        while any(q.ready for q in self._queues.values()):
+            await asyncio.sleep(0.01)
+
+    async def close(self) -> None:
+        self._queues.clear()

@@ -1,0 +1,59 @@
+"""Entry-point wiring: build real adapters from settings, run a worker until SIGTERM/SIGINT."""
+
+import asyncio
+import signal
+
+import structlog
+
+from spaceport.bus.rabbitmq import RabbitBus
+from spaceport.runtime.health import HealthReporter
+from spaceport.runtime.stage import StageSpec
+from spaceport.runtime.worker import Worker
+from spaceport.settings import Settings
+from spaceport.storage import ObjectStore, open_store
+
+log = structlog.get_logger(__name__)
+
+
+def store_from_settings(settings: Settings, create_bucket: bool = True) -> ObjectStore:
+    """The object store the settings name."""
+    return open_store(
+        settings.storage_url,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key.get_secret_value() if settings.s3_access_key else None,
+        secret_key=settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None,
+        create_bucket=create_bucket,
+    )
+
+
+def bus_from_settings(settings: Settings, name: str) -> RabbitBus:
+    """The RabbitMQ bus the settings name."""
+    return RabbitBus(
+        settings.amqp_url.get_secret_value(),
+        exchange=settings.exchange,
+        publish_timeout_s=settings.publish_timeout_s,
+        connection_name=f"spaceport-{name}",
+    )
+
+
+async def serve(spec: StageSpec, settings: Settings) -> None:
+    """Run one worker of `spec` against RabbitMQ and the configured store until asked to stop."""
+    log.info("service_starting", service=spec.name, settings=settings.safe_summary())
+    bus = bus_from_settings(settings, spec.name)
+    store = store_from_settings(settings)
+    worker = Worker(spec, bus, store, settings)
+    health = HealthReporter(worker, settings.health_file, settings.health_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await worker.start()
+    await health.start()
+    await stop.wait()
+    log.info("service_stopping", service=spec.name, in_flight=worker.in_flight)
+    health.status = "stopping"
+    clean = await worker.stop()
+    await health.stop()
+    await bus.close()
+    log.info("service_stopped", service=spec.name, clean=clean)
