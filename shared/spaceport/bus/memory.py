@@ -70,6 +70,7 @@ class MemoryBus:
     def __init__(self) -> None:
         self._queues: dict[str, _Queue] = {}
         self.published: list[tuple[str, bytes]] = []
+        self._watchers = 0
 
     async def declare(self, spec: QueueSpec) -> None:
         self._queues.setdefault(spec.queue, _Queue(spec))
@@ -100,6 +101,11 @@ class MemoryBus:
         queue = self._queues[spec.queue]
         tasks = [asyncio.create_task(self._consumer(queue, handler)) for _ in range(spec.prefetch)]
         return MemorySubscription(tasks)
+
+    async def watch(self, patterns: tuple[str, ...], handler: DeliveryHandler) -> MemorySubscription:
+        self._watchers += 1
+        spec = QueueSpec(f"watch-{self._watchers}", patterns, prefetch=1, delivery_limit=1_000_000)
+        return await self.consume(spec, handler)
 
     async def _consumer(self, queue: _Queue, handler: DeliveryHandler) -> None:
         while True:

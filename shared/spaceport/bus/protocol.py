@@ -77,6 +77,10 @@ class Bus(Protocol):
         """Declare `spec` and hand each of its messages to `handler`, at most `prefetch` at once."""
         ...
 
+    async def watch(self, patterns: tuple[str, ...], handler: DeliveryHandler) -> Subscription:
+        """Observe matching events on a private, temporary queue (not a competing consumer)."""
+        ...
+
     async def queue_depth(self, queue: str) -> int:
         """Messages ready in a queue (0 if it does not exist)."""
         ...

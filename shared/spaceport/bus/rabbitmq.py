@@ -152,6 +152,21 @@ class RabbitBus:
         log.info("consuming", queue=spec.queue, bindings=list(spec.bindings), prefetch=spec.prefetch)
         return RabbitSubscription(queue, tag, channel)
 
+    async def watch(self, patterns: tuple[str, ...], handler: DeliveryHandler) -> RabbitSubscription:
+        await self.connect()
+        channel: AbstractRobustChannel = await self.connection.channel()  # type: ignore[assignment]
+        await channel.set_qos(prefetch_count=50)
+        exchange = await self._declare_exchanges(channel)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        for pattern in patterns:
+            await queue.bind(exchange, routing_key=pattern)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await handler(RabbitDelivery(message))
+
+        tag = await queue.consume(on_message)
+        return RabbitSubscription(queue, tag, channel)
+
     async def queue_depth(self, queue: str) -> int:
         await self.connect()
         channel = await self.connection.channel()

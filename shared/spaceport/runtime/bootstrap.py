@@ -57,3 +57,12 @@ async def serve(spec: StageSpec, settings: Settings) -> None:
     await health.stop()
     await bus.close()
     log.info("service_stopped", service=spec.name, clean=clean)
+
+
+def main(spec: StageSpec) -> None:
+    """`python -m spaceport_<stage>`: settings from the environment, logging, then serve until signalled."""
+    from spaceport.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    asyncio.run(serve(spec, settings))

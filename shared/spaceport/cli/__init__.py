@@ -1,0 +1,1 @@
+"""The `spaceport` command line."""
