@@ -51,9 +51,15 @@ class CriterionResult(BaseModel):
         return self.outcome == "pass"
 
 
-def _check(name: str, stage: str, ok: bool, observed: float | str, expected: str, message: str) -> CriterionResult:
+def _check(
+    name: str, stage: str, ok: bool, observed: float | str, expected: str, message: str
+) -> CriterionResult:
     return CriterionResult(
-        name=name, stage=stage, outcome="pass" if ok else "fail", observed=observed, expected=expected,
+        name=name,
+        stage=stage,
+        outcome="pass" if ok else "fail",
+        observed=observed,
+        expected=expected,
         message="" if ok else message,
     )
 
@@ -63,73 +69,155 @@ def sfm_results(m: SfmMetrics, t: Thresholds) -> list[CriterionResult]:
     in_any_model = m.images_registered + m.images_in_other_models
     share = m.images_registered / in_any_model if in_any_model else 0.0
     return [
-        _check("sfm_points", "sfm", m.points3d >= t.min_points, m.points3d, f">= {t.min_points}",
-               f"reconstructed {m.points3d} 3D points (need at least {t.min_points})"),
-        _check("sfm_registered", "sfm", m.registered_fraction > t.min_registered_fraction,
-               round(m.registered_fraction, 4), f"> {t.min_registered_fraction:.0%}",
-               f"registered {m.images_registered}/{m.images_total} images "
-               f"(need more than {t.min_registered_fraction:.0%})"),
-        _check("sfm_single_model", "sfm", share > t.min_largest_model_share, round(share, 4),
-               f"> {t.min_largest_model_share:.0%}",
-               f"the largest model holds {m.images_registered} of {in_any_model} registered images"),
-        _check("sfm_reprojection_error", "sfm",
-               m.mean_reprojection_error_px <= t.max_reprojection_error_px,
-               round(m.mean_reprojection_error_px, 4), f"<= {t.max_reprojection_error_px} px",
-               f"mean reprojection error {m.mean_reprojection_error_px:.2f} px "
-               f"(at most {t.max_reprojection_error_px} px)"),
+        _check(
+            "sfm_points",
+            "sfm",
+            m.points3d >= t.min_points,
+            m.points3d,
+            f">= {t.min_points}",
+            f"reconstructed {m.points3d} 3D points (need at least {t.min_points})",
+        ),
+        _check(
+            "sfm_registered",
+            "sfm",
+            m.registered_fraction > t.min_registered_fraction,
+            round(m.registered_fraction, 4),
+            f"> {t.min_registered_fraction:.0%}",
+            f"registered {m.images_registered}/{m.images_total} images "
+            f"(need more than {t.min_registered_fraction:.0%})",
+        ),
+        _check(
+            "sfm_single_model",
+            "sfm",
+            share > t.min_largest_model_share,
+            round(share, 4),
+            f"> {t.min_largest_model_share:.0%}",
+            f"the largest model holds {m.images_registered} of {in_any_model} registered images",
+        ),
+        _check(
+            "sfm_reprojection_error",
+            "sfm",
+            m.mean_reprojection_error_px <= t.max_reprojection_error_px,
+            round(m.mean_reprojection_error_px, 4),
+            f"<= {t.max_reprojection_error_px} px",
+            f"mean reprojection error {m.mean_reprojection_error_px:.2f} px "
+            f"(at most {t.max_reprojection_error_px} px)",
+        ),
     ]
 
 
 def initial_splats_result(points: int, t: Thresholds) -> CriterionResult:
     """The trainer's input gate: enough SfM points to start from."""
-    return _check("trainer_initial_splats", "trainer", points >= t.min_initial_splats, points,
-                  f">= {t.min_initial_splats}",
-                  f"the sparse model has {points} points (need at least {t.min_initial_splats} to train)")
+    return _check(
+        "trainer_initial_splats",
+        "trainer",
+        points >= t.min_initial_splats,
+        points,
+        f">= {t.min_initial_splats}",
+        f"the sparse model has {points} points (need at least {t.min_initial_splats} to train)",
+    )
 
 
 def training_results(m: TrainMetrics, t: Thresholds) -> list[CriterionResult]:
     """The trainer's output gate and quality floor."""
     results = [
         initial_splats_result(m.initial_gaussians, t),
-        _check("model_size", "trainer", m.model_bytes > t.min_model_bytes, m.model_bytes,
-               f"> {t.min_model_bytes} B", f"model is {m.model_bytes} bytes (need more than {t.min_model_bytes})"),
-        _check("training_steps", "trainer", m.steps == m.steps_requested, m.steps, f"== {m.steps_requested}",
-               f"trained {m.steps} of {m.steps_requested} requested steps"),
-        _check("gaussian_count", "trainer",
-               0 < m.gaussians <= (m.max_gaussians or m.gaussians), m.gaussians,
-               f"1..{m.max_gaussians or 'any'}",
-               f"{m.gaussians} Gaussians (cap {m.max_gaussians})"),
+        _check(
+            "model_size",
+            "trainer",
+            m.model_bytes > t.min_model_bytes,
+            m.model_bytes,
+            f"> {t.min_model_bytes} B",
+            f"model is {m.model_bytes} bytes (need more than {t.min_model_bytes})",
+        ),
+        _check(
+            "training_steps",
+            "trainer",
+            m.steps == m.steps_requested,
+            m.steps,
+            f"== {m.steps_requested}",
+            f"trained {m.steps} of {m.steps_requested} requested steps",
+        ),
+        _check(
+            "gaussian_count",
+            "trainer",
+            0 < m.gaussians <= (m.max_gaussians or m.gaussians),
+            m.gaussians,
+            f"1..{m.max_gaussians or 'any'}",
+            f"{m.gaussians} Gaussians (cap {m.max_gaussians})",
+        ),
     ]
     floor = t.min_psnr_db.get(m.preset)
     if floor is not None:
         if m.psnr is None:
-            results.append(CriterionResult(name="heldout_psnr", stage="trainer", outcome="fail",
-                                           expected=f">= {floor} dB", message="no held-out PSNR was reported"))
+            results.append(
+                CriterionResult(
+                    name="heldout_psnr",
+                    stage="trainer",
+                    outcome="fail",
+                    expected=f">= {floor} dB",
+                    message="no held-out PSNR was reported",
+                )
+            )
         else:
-            results.append(_check("heldout_psnr", "trainer", m.psnr >= floor, round(m.psnr, 3), f">= {floor} dB",
-                                  f"held-out PSNR {m.psnr:.2f} dB (floor {floor} dB for '{m.preset}')"))
+            results.append(
+                _check(
+                    "heldout_psnr",
+                    "trainer",
+                    m.psnr >= floor,
+                    round(m.psnr, 3),
+                    f">= {floor} dB",
+                    f"held-out PSNR {m.psnr:.2f} dB (floor {floor} dB for '{m.preset}')",
+                )
+            )
     return results
 
 
 def compression_results(m: CompressMetrics, meta_json_present: bool, t: Thresholds) -> list[CriterionResult]:
     """The compressor's output gate and fidelity floors."""
     results = [
-        _check("sog_outputs", "compressor", m.webp_files >= t.min_webp_files and meta_json_present,
-               m.webp_files, f">= {t.min_webp_files} WebP + meta.json",
-               f"{m.webp_files} WebP files, meta.json {'present' if meta_json_present else 'missing'}"),
+        _check(
+            "sog_outputs",
+            "compressor",
+            m.webp_files >= t.min_webp_files and meta_json_present,
+            m.webp_files,
+            f">= {t.min_webp_files} WebP + meta.json",
+            f"{m.webp_files} WebP files, meta.json {'present' if meta_json_present else 'missing'}",
+        ),
     ]
     f = m.fidelity
     if f is not None:
-        results.append(_check("fidelity_position", "compressor", f.position_rel_max <= t.max_position_rel_error,
-                              f.position_rel_max, f"<= {t.max_position_rel_error}",
-                              f"position error up to {f.position_rel_max:.2e} of the scene extent"))
-        results.append(_check("fidelity_rotation", "compressor", f.rotation_deg_mean <= t.max_rotation_deg_mean,
-                              round(f.rotation_deg_mean, 4), f"<= {t.max_rotation_deg_mean} deg",
-                              f"mean rotation error {f.rotation_deg_mean:.2f} deg"))
+        results.append(
+            _check(
+                "fidelity_position",
+                "compressor",
+                f.position_rel_max <= t.max_position_rel_error,
+                f.position_rel_max,
+                f"<= {t.max_position_rel_error}",
+                f"position error up to {f.position_rel_max:.2e} of the scene extent",
+            )
+        )
+        results.append(
+            _check(
+                "fidelity_rotation",
+                "compressor",
+                f.rotation_deg_mean <= t.max_rotation_deg_mean,
+                round(f.rotation_deg_mean, 4),
+                f"<= {t.max_rotation_deg_mean} deg",
+                f"mean rotation error {f.rotation_deg_mean:.2f} deg",
+            )
+        )
         if f.psnr_drop_db is not None:
-            results.append(_check("fidelity_psnr_drop", "compressor", f.psnr_drop_db <= t.max_psnr_drop_db,
-                                  round(f.psnr_drop_db, 4), f"<= {t.max_psnr_drop_db} dB",
-                                  f"compression costs {f.psnr_drop_db:.2f} dB of held-out PSNR"))
+            results.append(
+                _check(
+                    "fidelity_psnr_drop",
+                    "compressor",
+                    f.psnr_drop_db <= t.max_psnr_drop_db,
+                    round(f.psnr_drop_db, 4),
+                    f"<= {t.max_psnr_drop_db} dB",
+                    f"compression costs {f.psnr_drop_db:.2f} dB of held-out PSNR",
+                )
+            )
     return results
 
 
@@ -137,7 +225,18 @@ def duration_result(stage: str, seconds: float, t: Thresholds) -> CriterionResul
     """A stage's (or, with stage `pipeline`, the whole job's) duration within its budget."""
     budget = t.pipeline_budget_s if stage == "pipeline" else t.stage_budget_s.get(stage)
     if budget is None:
-        return CriterionResult(name=f"duration_{stage}", stage=stage, outcome="pass", observed=round(seconds, 3),
-                               expected="no budget")
-    return _check(f"duration_{stage}", stage, seconds <= budget, round(seconds, 3), f"<= {budget:.0f} s",
-                  f"{stage} took {seconds:.0f} s (budget {budget:.0f} s)")
+        return CriterionResult(
+            name=f"duration_{stage}",
+            stage=stage,
+            outcome="pass",
+            observed=round(seconds, 3),
+            expected="no budget",
+        )
+    return _check(
+        f"duration_{stage}",
+        stage,
+        seconds <= budget,
+        round(seconds, 3),
+        f"<= {budget:.0f} s",
+        f"{stage} took {seconds:.0f} s (budget {budget:.0f} s)",
+    )

@@ -4,7 +4,9 @@ import typer
 
 from spaceport.cli import schema, serve, submit
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Photos in, a web-ready 3D Gaussian Splat out.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Photos in, a web-ready 3D Gaussian Splat out."
+)
 
 for module in (schema, serve, submit):
     module.register(app)

@@ -1,17 +1,5 @@
 """Event models (CloudEvents envelope + typed payloads) and their wire codec."""
 
-from spaceport.events.codec import (
-    EVENT_CLASSES,
-    Event,
-    EventError,
-    MalformedEvent,
-    UnknownEventType,
-    UnsupportedSchemaVersion,
-    json_schemas,
-    parse_event,
-)
-from spaceport.events.envelope import Envelope, JobId, Stage, check_job_id, new_event_id, new_job_id
-from spaceport.events.metrics import CompressMetrics, Fidelity, SfmMetrics, TrainMetrics
 from spaceport.events.catalog import (
     Alert,
     AlertData,
@@ -31,6 +19,18 @@ from spaceport.events.catalog import (
     StageProgress,
     StageProgressData,
 )
+from spaceport.events.codec import (
+    EVENT_CLASSES,
+    Event,
+    EventError,
+    MalformedEvent,
+    UnknownEventType,
+    UnsupportedSchemaVersion,
+    json_schemas,
+    parse_event,
+)
+from spaceport.events.envelope import Envelope, JobId, Stage, check_job_id, new_event_id, new_job_id
+from spaceport.events.metrics import CompressMetrics, Fidelity, SfmMetrics, TrainMetrics
 
 __all__ = [
     "EVENT_CLASSES",

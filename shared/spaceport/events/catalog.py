@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from spaceport.events.envelope import Envelope, Payload, Stage
-from spaceport.events.metrics import CompressMetrics, SfmMetrics, Severity, TrainMetrics
+from spaceport.events.metrics import CompressMetrics, Severity, SfmMetrics, TrainMetrics
 from spaceport.params import JobOptions
 
 SfmRejectReason = Literal[

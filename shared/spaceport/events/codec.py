@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from spaceport.events.envelope import SCHEMA_VERSION, check_job_id
 from spaceport.events.catalog import (
     Alert,
     Compressed,
@@ -16,9 +15,17 @@ from spaceport.events.catalog import (
     StageFailed,
     StageProgress,
 )
+from spaceport.events.envelope import SCHEMA_VERSION, check_job_id
 
 Event = Annotated[
-    ImagesReady | SfmCompleted | SfmRejected | ModelTrained | Compressed | StageFailed | StageProgress | Alert,
+    ImagesReady
+    | SfmCompleted
+    | SfmRejected
+    | ModelTrained
+    | Compressed
+    | StageFailed
+    | StageProgress
+    | Alert,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[type, ...] = (

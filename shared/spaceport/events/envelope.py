@@ -66,7 +66,7 @@ class Envelope(BaseModel):
     @property
     def routing_key(self) -> str:
         """The topic-exchange routing key: the event type."""
-        return str(getattr(self, "type"))
+        return str(self.type)
 
     def to_json(self) -> bytes:
         """The wire form."""
@@ -74,7 +74,9 @@ class Envelope(BaseModel):
 
     def answered_by(self, cls: type[E], source: str, **fields: object) -> E:
         """An event of type `cls` answering this one: same job, causation set to this id."""
-        return cls.model_validate({"source": source, "job_id": self.job_id, "causation_id": self.id, **fields})
+        return cls.model_validate(
+            {"source": source, "job_id": self.job_id, "causation_id": self.id, **fields}
+        )
 
     def with_time(self, time: datetime) -> Self:
         """The same event stamped with another time (for golden files)."""

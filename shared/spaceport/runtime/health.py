@@ -74,8 +74,13 @@ class HealthReporter:
             ok = request.startswith(b"GET /healthz") and self.status == "ok"
             body = json.dumps(health_snapshot(self.worker, self.status)).encode()
             head = b"HTTP/1.1 200 OK" if ok else b"HTTP/1.1 503 Service Unavailable"
-            writer.write(head + b"\r\nContent-Type: application/json\r\nContent-Length: "
-                         + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+            writer.write(
+                head
+                + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
             await writer.drain()
         finally:
             writer.close()

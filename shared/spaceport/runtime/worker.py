@@ -57,7 +57,9 @@ class Worker:
         """Declare the queue and start consuming."""
         self._loop = asyncio.get_running_loop()
         self._subscription = await self.bus.consume(self.queue, self.on_delivery)
-        log.info("worker_started", service=self.spec.name, queue=self.queue.queue, prefetch=self.queue.prefetch)
+        log.info(
+            "worker_started", service=self.spec.name, queue=self.queue.queue, prefetch=self.queue.prefetch
+        )
 
     async def stop(self, grace_s: float | None = None) -> bool:
         """Stop taking work, let the current job finish within `grace_s`; True when nothing is left."""
@@ -127,7 +129,9 @@ class Worker:
         except PermanentError as exc:
             self.failed += 1
             log.warning("handler_failed_permanently", reason=exc.reason, message=exc.message)
-            await self._finish(event, [self._failure(event, exc.reason, exc.message, False, attempt)], delivery)
+            await self._finish(
+                event, [self._failure(event, exc.reason, exc.message, False, attempt)], delivery
+            )
             return
         except Exception as exc:
             await self._retry_or_dead_letter(event, delivery, exc, attempt)
@@ -153,14 +157,25 @@ class Worker:
         if attempt >= self.queue.delivery_limit:
             self.failed += 1
             log.error("handler_gave_up", reason=reason, message=message, attempt=attempt, exc_info=exc)
-            failure = self._failure(event, "delivery_limit_exceeded",
-                                    f"gave up after {attempt} attempts: {message}", True, attempt)
+            failure = self._failure(
+                event,
+                "delivery_limit_exceeded",
+                f"gave up after {attempt} attempts: {message}",
+                True,
+                attempt,
+            )
             await self.bus.publish(failure)
             await delivery.reject(requeue=False)
             return
         backoff = self.settings_backoff(attempt)
-        log.warning("handler_failed_will_retry", reason=reason, message=message, attempt=attempt,
-                    backoff_s=backoff, exc_info=exc)
+        log.warning(
+            "handler_failed_will_retry",
+            reason=reason,
+            message=message,
+            attempt=attempt,
+            backoff_s=backoff,
+            exc_info=exc,
+        )
         await asyncio.sleep(backoff)
         await delivery.reject(requeue=True)
 
@@ -171,8 +186,14 @@ class Worker:
     async def _reject_malformed(self, delivery: Delivery, exc: EventError) -> None:
         self.failed += 1
         job_id = exc.job_id or UNKNOWN_JOB
-        log.error("event_rejected", reason=exc.reason, message=str(exc), job_id=job_id,
-                  routing_key=delivery.routing_key, service=self.spec.name)
+        log.error(
+            "event_rejected",
+            reason=exc.reason,
+            message=str(exc),
+            job_id=job_id,
+            routing_key=delivery.routing_key,
+            service=self.spec.name,
+        )
         failure = StageFailed(
             source=self.spec.name,
             job_id=job_id,
@@ -182,12 +203,19 @@ class Worker:
         await self.bus.publish(failure)
         await delivery.reject(requeue=False)
 
-    def _failure(self, event: Envelope, reason: str, message: str, retryable: bool, attempt: int) -> StageFailed:
+    def _failure(
+        self, event: Envelope, reason: str, message: str, retryable: bool, attempt: int
+    ) -> StageFailed:
         return event.answered_by(
             StageFailed,
             self.spec.name,
-            data=StageFailedData(stage=self.spec.name, reason=reason, message=message[:2000],
-                                 retryable=retryable, attempts=attempt),
+            data=StageFailedData(
+                stage=self.spec.name,
+                reason=reason,
+                message=message[:2000],
+                retryable=retryable,
+                attempts=attempt,
+            ),
         )
 
     def _context(self, event: Envelope, attempt: int) -> StageContext:

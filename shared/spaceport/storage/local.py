@@ -99,4 +99,3 @@ class LocalStore:
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             self._path(key).unlink(missing_ok=True)
-

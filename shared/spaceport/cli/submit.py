@@ -1,0 +1,87 @@
+"""`spaceport submit PHOTOS_DIR`: upload to storage, publish ImagesReady, print the job id."""
+
+import asyncio
+from pathlib import Path
+from typing import Literal
+
+import typer
+from rich.console import Console
+
+from spaceport.cli.follow import JobWatch, ProgressDisplay, start_watching, wait_for_outcome
+from spaceport.events import Compressed, Envelope, SfmRejected, StageFailed, new_job_id
+from spaceport.inputs import InputError
+from spaceport.logging import configure_logging
+from spaceport.params import JobOptions
+from spaceport.runtime.bootstrap import bus_from_settings, store_from_settings
+from spaceport.settings import Settings
+from spaceport.submission import submit_job
+
+Preset = Literal["preview", "standard", "quality"]
+Profile = Literal["fast", "default", "enhanced"]
+
+
+def describe_outcome(event: Envelope) -> tuple[int, str]:
+    """Exit code and a one-line summary of a job's terminal event."""
+    if isinstance(event, Compressed):
+        return 0, f"done: {event.data.sog_uri or event.data.meta_uri} (ratio {event.data.metrics.ratio:.1f}x)"
+    if isinstance(event, SfmRejected):
+        hints = "".join(f"\n  hint: {h}" for h in event.data.hints)
+        return 1, f"rejected by sfm ({event.data.reason}): {event.data.message}{hints}"
+    if isinstance(event, StageFailed):
+        return 1, f"failed in {event.data.stage} ({event.data.reason}): {event.data.message}"
+    return 1, f"ended with {event.type}"
+
+
+async def _submit(source: Path, options: JobOptions, job_id: str, wait: bool, timeout: float) -> int:
+    settings = Settings()
+    console = Console(stderr=True)
+    bus = bus_from_settings(settings, "cli")
+    store = store_from_settings(settings)
+    watch = JobWatch(job_id)
+    display = ProgressDisplay(console) if wait else None
+    try:
+        subscription = await start_watching(bus, watch, display) if wait else None
+        submission = await submit_job(bus, store, source, options, job_id)
+        typer.echo(submission.job_id)
+        if subscription is None or display is None:
+            return 0
+        display.progress.start()
+        try:
+            outcome = await wait_for_outcome(watch, timeout)
+        finally:
+            display.progress.stop()
+            await subscription.cancel()
+        code, summary = describe_outcome(outcome)
+        console.print(summary)
+        return code
+    finally:
+        await bus.close()
+
+
+def submit(
+    photos: Path = typer.Argument(..., help="a folder of photos (jpg/png), or a video (mp4/mov)"),
+    preset: Preset = typer.Option("standard", help="pipeline preset (training length and resolution)"),
+    sfm_profile: Profile | None = typer.Option(
+        None, help="SfM profile (default: fast for preview, else default)"
+    ),
+    job_id: str | None = typer.Option(None, help="job id to use (default: a new one)"),
+    wait: bool = typer.Option(False, "--wait", help="follow the job with a progress display until it ends"),
+    timeout: float = typer.Option(4 * 3600, help="seconds to wait with --wait"),
+) -> None:
+    """Upload PHOTOS to storage, publish ImagesReady and print the job id."""
+    configure_logging("warning", "console")
+    options = JobOptions.for_preset(preset, sfm_profile)
+    try:
+        code = asyncio.run(_submit(photos, options, job_id or new_job_id(), wait, timeout))
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except TimeoutError as exc:
+        typer.echo(f"error: the job did not end within {timeout:.0f} s", err=True)
+        raise typer.Exit(3) from exc
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command()(submit)

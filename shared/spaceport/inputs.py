@@ -1,0 +1,33 @@
+"""What counts as an input file: photos and videos a job may start from."""
+
+from pathlib import Path
+from typing import Literal
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v"})
+
+InputKind = Literal["photos", "video"]
+
+
+class InputError(ValueError):
+    """A photo folder or video that cannot start a job."""
+
+
+def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
+    """The photos under a folder (recursively, sorted), or a single video file."""
+    if source.is_file():
+        if source.suffix.lower() in VIDEO_SUFFIXES:
+            return "video", [source]
+        if source.suffix.lower() in IMAGE_SUFFIXES:
+            raise InputError(f"{source} is a single photo: pass the folder that holds the photo set")
+        raise InputError(
+            f"{source} is neither a photo folder nor a video ({', '.join(sorted(VIDEO_SUFFIXES))})"
+        )
+    if not source.is_dir():
+        raise InputError(f"{source} does not exist")
+    files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+    photos = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
+    if not photos and len(videos) == 1:
+        return "video", videos
+    return "photos", photos

@@ -1,0 +1,48 @@
+"""Submitting a job: upload its photos (or video) and publish ImagesReady."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from spaceport.bus import Bus
+from spaceport.events import ImagesReady, ImagesReadyData, new_job_id
+from spaceport.inputs import InputError, collect_inputs
+from spaceport.params import JobOptions
+from spaceport.storage import ObjectStore, job_prefix, safe_relpath
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A job that was submitted."""
+
+    job_id: str
+    event: ImagesReady
+    uploaded: int
+
+
+def upload_inputs(store: ObjectStore, source: Path, job_id: str) -> tuple[ImagesReadyData, int]:
+    """Upload the photos under `source` (or the video it is) to `jobs/{job_id}/images/`."""
+    kind, files = collect_inputs(source)
+    if not files:
+        raise InputError(f"no photos (.jpg, .jpeg, .png) or video found in {source}")
+    prefix = job_prefix(job_id, "images")
+    base = source if source.is_dir() else source.parent
+    for path in files:
+        store.put_file(prefix + safe_relpath(path.relative_to(base).as_posix()), path)
+    count = len(files) if kind == "photos" else 0
+    return ImagesReadyData(images_uri=store.uri(prefix), image_count=count, input_kind=kind), len(files)
+
+
+async def submit_job(
+    bus: Bus, store: ObjectStore, source: Path, options: JobOptions, job_id: str | None = None
+) -> Submission:
+    """Upload a job's inputs, then publish its ImagesReady (with confirms)."""
+    job_id = job_id or new_job_id()
+    data, uploaded = upload_inputs(store, source, job_id)
+    event = ImagesReady(source="client", job_id=job_id, data=data.model_copy(update={"options": options}))
+    await bus.publish(event)
+    log.info("job_submitted", job_id=job_id, images=data.image_count, input_kind=data.input_kind)
+    return Submission(job_id=job_id, event=event, uploaded=uploaded)
