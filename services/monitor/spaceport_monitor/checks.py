@@ -1,0 +1,88 @@
+"""Monitor-only checks beside the shared criteria: failed stages, stalled jobs, dead letters, failure rate."""
+
+from datetime import datetime
+
+from spaceport.criteria import CriterionResult, Thresholds
+
+
+def stage_failed_result(stage: str, reason: str, message: str, attempts: int) -> CriterionResult:
+    """A stage gave up on the job."""
+    return CriterionResult(
+        name="stage_failed",
+        stage=stage,
+        outcome="fail",
+        observed=reason,
+        expected="no stage failure",
+        message=f"{stage} failed after {attempts} attempt(s): {reason}: {message}"[:500],
+    )
+
+
+def sfm_gate_result(reason: str, message: str) -> CriterionResult:
+    """SfM rejected the photos for a reason no metric criterion shows (no images, images too small...)."""
+    return CriterionResult(
+        name="sfm_gate",
+        stage="sfm",
+        outcome="fail",
+        observed=reason,
+        expected="photos accepted",
+        message=message[:500],
+    )
+
+
+def stalled_result(
+    stage: str, last_event_at: datetime, now: datetime, t: Thresholds
+) -> CriterionResult | None:
+    """A running job with no event for longer than its current stage's budget (None: no budget)."""
+    budget = t.stage_budget_s.get(stage)
+    if budget is None:
+        return None
+    idle = max((now - last_event_at).total_seconds(), 0.0)
+    return CriterionResult(
+        name=f"stalled_{stage}",
+        stage=stage,
+        outcome="fail" if idle > budget else "pass",
+        observed=round(idle, 1),
+        expected=f"an event within {budget:.0f} s",
+        message=f"no event for {idle:.0f} s while in {stage} (budget {budget:.0f} s)"
+        if idle > budget
+        else "",
+    )
+
+
+def dead_letter_result(service: str, depth: int) -> CriterionResult:
+    """Messages waiting in a service's dead-letter queue."""
+    queue = f"spaceport.{service}.dlq"
+    return CriterionResult(
+        name=f"dead_letters_{service}",
+        stage=service,
+        outcome="fail" if depth > 0 else "pass",
+        observed=depth,
+        expected="0 messages",
+        message=f"{depth} message(s) in {queue}" if depth > 0 else "",
+    )
+
+
+def failure_rate_result(
+    failed: int, ended: int, window_s: float, max_rate: float, min_jobs: int
+) -> CriterionResult:
+    """The share of jobs that failed among those that ended within the window (pending below `min_jobs`)."""
+    expected = f"<= {max_rate:.0%} of at least {min_jobs} jobs in {window_s:.0f} s"
+    if ended < min_jobs:
+        return CriterionResult(
+            name="failure_rate",
+            stage="pipeline",
+            outcome="pending",
+            observed=failed,
+            expected=expected,
+            message=f"{ended} job(s) ended in the window",
+        )
+    rate = failed / ended
+    ok = rate <= max_rate
+    return CriterionResult(
+        name="failure_rate",
+        stage="pipeline",
+        outcome="pass" if ok else "fail",
+        observed=round(rate, 4),
+        expected=expected,
+        message="" if ok else f"{failed} of {ended} jobs failed in the last {window_s:.0f} s",
+    )

@@ -1,0 +1,137 @@
+"""One monitor process: the bus worker, the HTTP API and the periodic checks, started and stopped together."""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import structlog
+import uvicorn
+from spaceport.bus import Bus
+from spaceport.runtime import Worker
+from spaceport.settings import Settings
+from spaceport.storage import ObjectStore
+
+from spaceport_monitor.api import ApiContext, create_app
+from spaceport_monitor.db import open_database
+from spaceport_monitor.links import LinkSigner
+from spaceport_monitor.metrics import MonitorMetrics
+from spaceport_monitor.notify import WebhookNotifier
+from spaceport_monitor.repository import Repository
+from spaceport_monitor.service import Monitor
+from spaceport_monitor.settings import MonitorSettings
+
+log = structlog.get_logger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the monitor decides when the whole process stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class MonitorService:
+    """Everything one monitor process runs, built from settings and the adapters it is given."""
+
+    monitor: Monitor
+    worker: Worker
+    api: ApiContext
+    notifier: WebhookNotifier | None
+    bus: Bus
+    settings: Settings
+    config: MonitorSettings
+
+    @classmethod
+    def build(
+        cls, settings: Settings, config: MonitorSettings, bus: Bus, store: ObjectStore
+    ) -> "MonitorService":
+        """Open the database and wire the parts."""
+        engine = open_database(config.database_url.get_secret_value())
+        repo = Repository(engine, webhook_enabled=config.webhook_url is not None)
+        metrics = MonitorMetrics(repo)
+        monitor = Monitor(repo, metrics, config)
+        worker = Worker(monitor.spec(), bus, store, settings)
+        token = config.api_token.get_secret_value().encode() if config.api_token else None
+        api = ApiContext(
+            repo=repo,
+            metrics=metrics,
+            store=store,
+            thresholds=settings.criteria,
+            config=config,
+            signer=LinkSigner(token, config.link_ttl_s),
+            clock=monitor.clock,
+            worker_status=lambda: "consuming" if worker.in_flight >= 0 else "stopped",
+        )
+        notifier = None
+        if config.webhook_url is not None:
+            notifier = WebhookNotifier(
+                repo,
+                metrics,
+                config.webhook_url.get_secret_value(),
+                config.webhook_timeout_s,
+                config.webhook_max_attempts,
+                config.public_url,
+            )
+        return cls(monitor, worker, api, notifier, bus, settings, config)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set, then stop taking events, finish the current ones and close."""
+        server = _Server(
+            uvicorn.Config(
+                create_app(self.api),
+                host=self.config.host,
+                port=self.config.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        await self.worker.start()
+        tasks = [
+            asyncio.create_task(server.serve(), name="api"),
+            asyncio.create_task(self._every(self.config.sweep_interval_s, self._sweep), name="sweep"),
+        ]
+        if self.notifier is not None:
+            tasks.append(
+                asyncio.create_task(
+                    self._every(self.config.notify_interval_s, self.notifier.deliver_pending), name="notify"
+                )
+            )
+        log.info(
+            "monitor_started",
+            host=self.config.host,
+            port=self.config.port,
+            auth=self.config.api_token is not None,
+            webhook=self.notifier is not None,
+        )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        await self.shutdown(server, tasks)
+        stopping.cancel()
+
+    async def shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task[object]]) -> None:
+        """Stop consuming, let in-flight events finish, then stop the API and the loops."""
+        clean = await self.worker.stop()
+        server.should_exit = True
+        for task in tasks[1:]:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.notifier is not None:
+            await self.notifier.deliver_pending()
+        log.info("monitor_stopped", clean=clean)
+
+    async def _sweep(self) -> object:
+        return await self.monitor.sweep(self.bus, self.settings.criteria)
+
+    @staticmethod
+    async def _every(interval_s: float, step: Callable[[], Awaitable[object]]) -> None:
+        """Run `step` forever, `interval_s` apart; an error is logged and the loop goes on."""
+        while True:
+            try:
+                await step()
+            except Exception as exc:
+                log.warning("periodic_check_failed", step=getattr(step, "__name__", "step"), error=repr(exc))
+            await asyncio.sleep(interval_s)
