@@ -24,10 +24,12 @@ class WebhookNotifier:
         timeout_s: float,
         max_attempts: int,
         dashboard_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.repo, self.metrics = repo, metrics
         self.url, self.timeout_s, self.max_attempts = url, timeout_s, max_attempts
         self.dashboard_url = dashboard_url
+        self.transport = transport
         self._not_before: dict[int, float] = {}
         self._failures: dict[int, int] = {}
 
@@ -42,7 +44,9 @@ class WebhookNotifier:
         if not pending:
             return 0
         delivered = 0
-        async with httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False) as client:
+        async with httpx.AsyncClient(
+            timeout=self.timeout_s, follow_redirects=False, transport=self.transport
+        ) as client:
             for stored in pending:
                 ok = await self._post(
                     client,

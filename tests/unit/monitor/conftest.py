@@ -10,7 +10,9 @@ from spaceport.events import Alert, Envelope, parse_event
 from spaceport.runtime import StageContext
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore
+from spaceport_monitor.api import ApiContext
 from spaceport_monitor.db import open_database
+from spaceport_monitor.links import LinkSigner
 from spaceport_monitor.metrics import MonitorMetrics
 from spaceport_monitor.repository import Repository
 from spaceport_monitor.service import Monitor
@@ -49,6 +51,23 @@ class Harness:
     store: LocalStore
     clock: Clock
     work: Path
+
+    def api_context(
+        self, config: MonitorSettings | None = None, clock: Callable[[], float] | None = None
+    ) -> ApiContext:
+        """What the API needs, on this harness's database, store and clock."""
+        config = config or MonitorSettings()
+        token = config.api_token.get_secret_value().encode() if config.api_token else None
+        signer = LinkSigner(token, config.link_ttl_s, **({"clock": clock} if clock else {}))
+        return ApiContext(
+            repo=self.repo,
+            metrics=self.metrics,
+            store=self.store,
+            thresholds=self.settings.criteria,
+            config=config,
+            signer=signer,
+            clock=self.clock,
+        )
 
     def feed(self, events: Iterable[Envelope], attempt: int = 1) -> list[Alert]:
         """Hand each event to the handler as the runtime would; returns every Alert it returned."""
