@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 import uvicorn
@@ -33,6 +33,13 @@ class _Server(uvicorn.Server):
 
 
 @dataclass
+class Phase:
+    """Where the process is in its life, as `/healthz` reports it."""
+
+    value: str = "starting"
+
+
+@dataclass
 class MonitorService:
     """Everything one monitor process runs, built from settings and the adapters it is given."""
 
@@ -43,6 +50,9 @@ class MonitorService:
     bus: Bus
     settings: Settings
     config: MonitorSettings
+    phase: Phase = field(default_factory=Phase)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the monitor consumes its queue (events published from then on are seen)."""
 
     @classmethod
     def build(
@@ -55,6 +65,7 @@ class MonitorService:
         monitor = Monitor(repo, metrics, config)
         worker = Worker(monitor.spec(), bus, store, settings)
         token = config.api_token.get_secret_value().encode() if config.api_token else None
+        phase = Phase()
         api = ApiContext(
             repo=repo,
             metrics=metrics,
@@ -63,7 +74,7 @@ class MonitorService:
             config=config,
             signer=LinkSigner(token, config.link_ttl_s),
             clock=monitor.clock,
-            worker_status=lambda: "consuming" if worker.in_flight >= 0 else "stopped",
+            worker_status=lambda: phase.value,
         )
         notifier = None
         if config.webhook_url is not None:
@@ -75,7 +86,7 @@ class MonitorService:
                 config.webhook_max_attempts,
                 config.public_url,
             )
-        return cls(monitor, worker, api, notifier, bus, settings, config)
+        return cls(monitor, worker, api, notifier, bus, settings, config, phase)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set, then stop taking events, finish the current ones and close."""
@@ -90,6 +101,8 @@ class MonitorService:
             )
         )
         await self.worker.start()
+        self.phase.value = "consuming"
+        self.ready.set()
         tasks = [
             asyncio.create_task(server.serve(), name="api"),
             asyncio.create_task(self._every(self.config.sweep_interval_s, self._sweep), name="sweep"),
@@ -114,6 +127,7 @@ class MonitorService:
 
     async def shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task[object]]) -> None:
         """Stop consuming, let in-flight events finish, then stop the API and the loops."""
+        self.phase.value = "stopping"
         clean = await self.worker.stop()
         server.should_exit = True
         for task in tasks[1:]:
