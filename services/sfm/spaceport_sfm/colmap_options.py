@@ -1,0 +1,68 @@
+"""SfmParams -> pycolmap 4.x option objects. Imported only inside the pycolmap child process."""
+
+from typing import TypeVar
+
+import pycolmap
+from spaceport.params import SfmParams
+
+MIN_MODEL_SIZE = 3
+"""Keep secondary models down to 3 images, so the report can say which photos formed a separate group."""
+
+
+def uses_gpu() -> bool:
+    """Whether this pycolmap build runs SIFT on a GPU (Device.auto picks it)."""
+    return bool(pycolmap.has_cuda)
+
+
+def guided_matching_applies(params: SfmParams) -> bool:
+    """Guided matching only where SIFT runs on a GPU: on a CPU it costs 10-20x the time and GBs of RAM."""
+    return params.guided_matching and uses_gpu()
+
+
+def reader_options(params: SfmParams) -> pycolmap.ImageReaderOptions:
+    """How images become cameras: camera model and focal-length prior."""
+    options = pycolmap.ImageReaderOptions()
+    options.camera_model = params.camera_model
+    options.default_focal_length_factor = params.default_focal_length_factor
+    return options
+
+
+def camera_mode(params: SfmParams) -> pycolmap.CameraMode:
+    """One shared camera (one phone, one lens) or COLMAP's automatic grouping."""
+    return pycolmap.CameraMode.SINGLE if params.single_camera else pycolmap.CameraMode.AUTO
+
+
+def extraction_options(params: SfmParams, threads: int) -> pycolmap.FeatureExtractionOptions:
+    """SIFT extraction settings."""
+    options = pycolmap.FeatureExtractionOptions()
+    options.max_image_size = params.max_image_size
+    options.num_threads = threads
+    options.sift.max_num_features = params.max_num_features
+    options.sift.first_octave = params.first_octave
+    options.sift.num_octaves = params.num_octaves
+    options.sift.octave_resolution = params.octave_resolution
+    return options
+
+
+def matching_options(params: SfmParams, threads: int) -> pycolmap.FeatureMatchingOptions:
+    """SIFT matching settings (guided matching only on a GPU)."""
+    options = pycolmap.FeatureMatchingOptions()
+    options.num_threads = threads
+    options.guided_matching = guided_matching_applies(params)
+    options.max_num_matches = params.max_num_matches
+    options.sift.max_ratio = params.max_ratio
+    options.sift.max_distance = params.max_distance
+    options.sift.cross_check = params.cross_check
+    return options
+
+
+MapperOptions = TypeVar("MapperOptions", pycolmap.IncrementalPipelineOptions, pycolmap.GlobalPipelineOptions)
+
+
+def mapper_options(options: MapperOptions, threads: int) -> MapperOptions:
+    """COLMAP's mapper settings, seeded, with small secondary models kept for the diagnostics."""
+    options.num_threads = threads
+    options.random_seed = 0
+    options.min_model_size = MIN_MODEL_SIZE
+    options.multiple_models = True
+    return options

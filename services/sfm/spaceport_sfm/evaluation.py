@@ -1,0 +1,124 @@
+"""Pose accuracy against reference poses: similarity-aligned camera centres and rotation errors."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+Matrix = NDArray[np.float64]
+OPENGL_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    """A camera-to-world pose in OpenCV axes (x right, y down, z forward)."""
+
+    name: str
+    rotation: Matrix  # [3, 3] camera-to-world rotation
+    centre: Matrix  # [3] camera centre in world coordinates
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """x_ref = scale * rotation @ x_est + translation."""
+
+    scale: float
+    rotation: Matrix  # [3, 3]
+    translation: Matrix  # [3]
+
+    def apply(self, points: Matrix) -> Matrix:
+        """Map [N, 3] points of the estimate into the reference frame."""
+        return self.scale * points @ self.rotation.T + self.translation
+
+
+@dataclass(frozen=True)
+class PoseAccuracy:
+    """How far estimated cameras are from the reference ones, after a similarity alignment."""
+
+    cameras: int
+    scene_scale: float
+    median_centre_error: float  # as a fraction of the scene scale
+    max_centre_error: float
+    median_rotation_error_deg: float
+    max_rotation_error_deg: float
+    median_relative_rotation_error_deg: float  # pairwise, needs no alignment
+
+
+def umeyama(source: Matrix, target: Matrix) -> Similarity:
+    """The least-squares similarity mapping [N, 3] `source` onto [N, 3] `target` (N >= 3)."""
+    mu_s, mu_t = source.mean(axis=0), target.mean(axis=0)
+    src, tgt = source - mu_s, target - mu_t
+    cov = tgt.T @ src / len(source)
+    u, d, vt = np.linalg.svd(cov)
+    sign = np.eye(3)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        sign[2, 2] = -1.0
+    rotation = u @ sign @ vt
+    variance = (src**2).sum() / len(source)
+    scale = float(np.trace(np.diag(d) @ sign) / variance)
+    return Similarity(scale, rotation, mu_t - scale * rotation @ mu_s)
+
+
+def rotation_angle_deg(rotation: Matrix) -> float:
+    """The angle of a rotation matrix, in degrees."""
+    cos = (np.trace(rotation) - 1.0) / 2.0
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def compare_poses(estimated: list[CameraPose], reference: list[CameraPose]) -> PoseAccuracy:
+    """Align estimated centres to the reference ones (by name) and measure centre and rotation errors."""
+    ref_by_name = {pose.name: pose for pose in reference}
+    pairs = [(est, ref_by_name[est.name]) for est in estimated if est.name in ref_by_name]
+    if len(pairs) < 3:
+        raise ValueError(f"need at least 3 cameras in common to align, got {len(pairs)}")
+    est_c = np.array([e.centre for e, _ in pairs])
+    ref_c = np.array([r.centre for _, r in pairs])
+    align = umeyama(est_c, ref_c)
+    scale = float(np.median(np.linalg.norm(ref_c - ref_c.mean(axis=0), axis=1)))
+    centre_err = np.linalg.norm(align.apply(est_c) - ref_c, axis=1) / scale
+    rot_err = np.array([rotation_angle_deg(r.rotation.T @ align.rotation @ e.rotation) for e, r in pairs])
+    return PoseAccuracy(
+        cameras=len(pairs),
+        scene_scale=scale,
+        median_centre_error=float(np.median(centre_err)),
+        max_centre_error=float(centre_err.max()),
+        median_rotation_error_deg=float(np.median(rot_err)),
+        max_rotation_error_deg=float(rot_err.max()),
+        median_relative_rotation_error_deg=_relative_rotation_error(pairs),
+    )
+
+
+def _relative_rotation_error(pairs: list[tuple[CameraPose, CameraPose]]) -> float:
+    errors = []
+    for i in range(len(pairs)):
+        for j in range(i + 1, len(pairs)):
+            (ei, ri), (ej, rj) = pairs[i], pairs[j]
+            rel_est = ei.rotation.T @ ej.rotation
+            rel_ref = ri.rotation.T @ rj.rotation
+            errors.append(rotation_angle_deg(rel_ref.T @ rel_est))
+    return float(np.median(errors))
+
+
+def load_transforms_json(path: Path) -> list[CameraPose]:
+    """Reference poses from a NeRF-style `transforms.json` (OpenGL camera-to-world), keyed by file name."""
+    data = json.loads(path.read_text())
+    poses = []
+    for frame in data["frames"]:
+        c2w = np.asarray(frame["transform_matrix"], dtype=np.float64) @ OPENGL_TO_OPENCV
+        poses.append(CameraPose(Path(frame["file_path"]).name, c2w[:3, :3], c2w[:3, 3]))
+    return poses
+
+
+def load_sparse_model(model_dir: Path) -> list[CameraPose]:
+    """Camera poses of a COLMAP model folder (needs pycolmap)."""
+    import pycolmap
+
+    rec = pycolmap.Reconstruction(model_dir)
+    poses = []
+    for image_id in rec.reg_image_ids():
+        image = rec.images[image_id]
+        c2w = image.cam_from_world().inverse()
+        poses.append(CameraPose(image.name, c2w.rotation.matrix(), np.asarray(c2w.translation)))
+    return poses
