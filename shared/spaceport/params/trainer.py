@@ -1,4 +1,8 @@
-"""Trainer job parameters and their presets (preview / standard / quality)."""
+"""Trainer job parameters and their presets (preview / standard / quality).
+
+Everything that shapes one training run is here, carried in the job's event and recorded beside the
+trained model. Presets are fully resolved parameter sets; any field can be overridden on top.
+"""
 
 from typing import Literal
 
@@ -7,31 +11,98 @@ from pydantic import Field
 from spaceport.params.base import Params
 
 TrainPreset = Literal["preview", "standard", "quality"]
-Strategy = Literal["mcmc", "default"]
+Strategy = Literal["mcmc"]
+DeviceChoice = Literal["auto", "cpu", "cuda"]
+CameraHandling = Literal["auto", "undistort"]
+
+
+class LearningRates(Params):
+    """Adam learning rates per parameter group (gsplat/Inria defaults)."""
+
+    means: float = Field(default=1.6e-4, gt=0, description="times the scene scale; decays exponentially")
+    means_final_factor: float = Field(
+        default=0.01, gt=0, le=1, description="means LR at the last step / at 0"
+    )
+    scales: float = Field(default=5e-3, gt=0, description="log-scales")
+    quats: float = Field(default=1e-3, gt=0)
+    opacities: float = Field(default=5e-2, gt=0, description="logit opacities")
+    sh0: float = Field(default=2.5e-3, gt=0)
+    shn: float = Field(default=2.5e-3 / 20, gt=0, description="higher SH bands")
+
+
+class DensifyParams(Params):
+    """MCMC densification (3DGS as Markov Chain Monte Carlo): relocate dead splats, grow to a hard cap."""
+
+    refine_start: int = Field(default=500, ge=0, description="first step that relocates/grows")
+    refine_stop_fraction: float = Field(default=0.8, ge=0, le=1, description="stop refining after this share")
+    refine_every: int = Field(default=100, ge=1)
+    growth: float = Field(default=1.05, ge=1.0, description="grow the count by this factor per refine")
+    min_opacity: float = Field(default=0.005, gt=0, lt=1, description="splats below are dead and relocated")
+    noise_lr: float = Field(default=5e5, ge=0, description="position noise, times the current means LR")
 
 
 class TrainParams(Params):
     """Hyperparameters of one training run; `preset` names the preset it came from."""
 
     preset: TrainPreset = "standard"
-    steps: int = Field(default=7000, ge=1)
+    steps: int = Field(default=5000, ge=1)
+    # data
+    data_factor: int = Field(default=2, ge=1, description="downscale photos by this factor")
+    max_image_side: int | None = Field(default=None, ge=16, description="further downscale to this long side")
+    test_every: int = Field(default=8, ge=2, description="every n-th image by name is held out")
+    camera: CameraHandling = Field(
+        default="auto",
+        description="auto: train on the distorted photos where the model allows; else undistort",
+    )
+    # model
     sh_degree: int = Field(default=3, ge=0, le=3)
-    sh_degree_interval: int = Field(default=1000, ge=1)
-    data_factor: int = Field(default=2, ge=1)
-    max_gaussians: int = Field(default=500_000, ge=1000)
+    sh_degree_interval: int = Field(default=1000, ge=1, description="add one SH band every n steps")
+    max_gaussians: int = Field(default=300_000, ge=1000, description="hard cap on the number of splats")
+    min_initial_points: int = Field(default=1000, ge=1, description="input gate: fewer SfM points -> refuse")
+    init_opacity: float = Field(default=0.5, gt=0, lt=1)
+    init_scale: float = Field(default=0.1, gt=0, description="times the mean distance to 3 nearest points")
+    # optimisation
     strategy: Strategy = "mcmc"
-    test_every: int = Field(default=8, ge=2)
-    eval_steps: tuple[int, ...] = ()
-    checkpoint_every: int = Field(default=1000, ge=1)
-    ssim_lambda: float = Field(default=0.2, ge=0, le=1)
+    lr: LearningRates = LearningRates()
+    densify: DensifyParams = DensifyParams()
+    ssim_lambda: float = Field(default=0.2, ge=0, le=1, description="loss = (1-l)*L1 + l*(1-SSIM)")
+    opacity_reg: float = Field(default=0.01, ge=0)
+    scale_reg: float = Field(default=0.01, ge=0)
     seed: int = 42
-    min_initial_points: int = Field(default=1000, ge=1)
+    device: DeviceChoice = "auto"
+    # reporting
+    eval_steps: tuple[int, ...] = Field(
+        default=(), description="extra held-out evaluations (the last is always)"
+    )
+    checkpoint_every: int = Field(default=1000, ge=1)
+    log_every: int = Field(default=500, ge=1)
+    preview_views: int = Field(default=3, ge=0, description="held-out renders saved with the model")
+
+    @property
+    def refine_stop(self) -> int:
+        """The last step (exclusive) at which densification runs."""
+        return int(self.steps * self.densify.refine_stop_fraction)
 
     @classmethod
     def preset_named(cls, preset: TrainPreset) -> "TrainParams":
         """The named preset, fully resolved."""
         if preset == "preview":
-            return cls(preset="preview", steps=300, data_factor=8, max_gaussians=100_000, sh_degree=1)
+            return cls(
+                preset="preview",
+                steps=300,
+                data_factor=8,
+                max_image_side=320,
+                sh_degree=1,
+                sh_degree_interval=150,
+                max_gaussians=60_000,
+                lr=LearningRates(means_final_factor=0.1),
+                densify=DensifyParams(
+                    refine_start=100, refine_every=50, refine_stop_fraction=0.7, growth=1.1
+                ),
+                checkpoint_every=100,
+                log_every=50,
+                preview_views=2,
+            )
         if preset == "quality":
-            return cls(preset="quality", steps=30_000, data_factor=1, max_gaussians=1_500_000)
+            return cls(preset="quality", steps=30_000, max_gaussians=1_000_000, log_every=1000)
         return cls(preset="standard")

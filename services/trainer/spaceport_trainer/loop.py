@@ -1,0 +1,105 @@
+"""One training run's mutable state and a single optimisation step."""
+
+from dataclasses import dataclass, field
+
+import torch
+from spaceport.params.trainer import TrainParams
+from torch import Tensor
+
+from spaceport_trainer.checkpoint import Checkpoint, restore_rng
+from spaceport_trainer.dataset import SceneData
+from spaceport_trainer.loss import photometric_loss, regularisers
+from spaceport_trainer.mcmc import MCMCStrategy
+from spaceport_trainer.render import Splats, render
+from spaceport_trainer.report import EvaluationRecord
+from spaceport_trainer.splats import (
+    active_sh_degree,
+    base_lrs,
+    init_splats,
+    make_optimizer,
+    means_lr,
+    set_means_lr,
+)
+from spaceport_trainer.ssim import psnr
+
+
+@dataclass
+class Run:
+    """Everything that changes while training (the checkpoint holds the part that must survive)."""
+
+    params: TrainParams
+    device: torch.device
+    splats: Splats
+    optimizer: torch.optim.Optimizer
+    strategy: MCMCStrategy
+    extent: float
+    step: int = 0  # steps completed
+    prior_seconds: float = 0.0  # training time spent before a resume
+    resumed_from: int | None = None
+    renderer: str = ""
+    evaluations: list[EvaluationRecord] = field(default_factory=list)
+    loss_log: list[tuple[int, float]] = field(default_factory=list)
+    _orders: dict[int, Tensor] = field(default_factory=dict)
+
+    def view_at(self, step: int, count: int) -> int:
+        """Training views are visited in a fresh seeded permutation each epoch (resumable: no state)."""
+        epoch = step // count
+        if epoch not in self._orders:
+            self._orders = {
+                epoch: torch.randperm(
+                    count, generator=torch.Generator().manual_seed(self.params.seed * 1_000_003 + epoch)
+                )
+            }
+        return int(self._orders[epoch][step % count])
+
+
+def _renderer_name(data: SceneData, device: torch.device) -> str:
+    distorted = any(v.camera.lens.distorted for v in data.train)
+    if device.type == "cuda":
+        return "gsplat-3dgut" if distorted else "gsplat"
+    return "torch-tiles-linearised-lens" if distorted else "torch-tiles"
+
+
+def start_run(data: SceneData, params: TrainParams, device: torch.device, resume: Checkpoint | None) -> Run:
+    """A fresh run from the SfM points, or the state of `resume`."""
+    extent = data.transform.scene_extent
+    lrs = base_lrs(params, extent)
+    if resume is not None:
+        splats = resume.splats
+        optimizer = make_optimizer(splats, lrs)
+        optimizer.load_state_dict(resume.optimizer)  # type: ignore[arg-type]
+        restore_rng(resume.rng, device)
+    else:
+        splats = init_splats(data.points, data.colors, params, torch.Generator().manual_seed(params.seed))
+        optimizer = make_optimizer(splats, lrs)
+    strategy = MCMCStrategy(params.densify, params.max_gaussians, params.refine_stop)
+    step = resume.step if resume else 0
+    set_means_lr(optimizer, means_lr(params, extent, step))
+    return Run(
+        params=params,
+        device=device,
+        splats=splats,
+        optimizer=optimizer,
+        strategy=strategy,
+        extent=extent,
+        step=step,
+        prior_seconds=resume.elapsed if resume else 0.0,
+        resumed_from=resume.step if resume else None,
+        renderer=_renderer_name(data, device),
+    )
+
+
+def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor | None]:
+    """Render one training view, step the optimiser and the strategy; (loss, PSNR if `log_now`)."""
+    p = run.params
+    view = data.train[run.view_at(run.step, len(data.train))]
+    out = render(run.splats, view.camera, active_sh_degree(p, run.step))
+    target = view.target()  # [H, W, 3]
+    loss = photometric_loss(out.image, target, p.ssim_lambda) + regularisers(run.splats, p)
+    loss.backward()
+    run.optimizer.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
+    set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
+    quality = psnr(out.image.detach().clamp(0.0, 1.0), target) if log_now else None
+    return loss.detach(), quality

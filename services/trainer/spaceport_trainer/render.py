@@ -1,0 +1,69 @@
+"""One `render()` for both backends: gsplat on CUDA, our own tile rasterizer on CPU.
+
+Splat parameters are raw (log-scales, logit opacities, unnormalised wxyz quaternions, SH coefficients);
+activation happens here. gsplat is imported and called only for tensors on a CUDA device.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from spaceport_trainer.cameras import Camera
+from spaceport_trainer.projection import project
+from spaceport_trainer.raster_torch import bin_tiles, composite
+from spaceport_trainer.sh import sh_to_color
+
+Splats = dict[str, Tensor]
+"""means [N, 3], scales [N, 3] (log), quats [N, 4] (wxyz), opacities [N] (logit), sh0 [N, 1, 3],
+shN [N, K-1, 3]"""
+
+CPU_TILE = 8
+
+
+@dataclass(frozen=True)
+class RenderOutput:
+    """A rendered view."""
+
+    image: Tensor  # [H, W, 3]
+    alpha: Tensor  # [H, W, 1]
+    visible: int | Tensor  # splats that reached the image (a 0-d tensor on CUDA, to avoid a sync)
+
+
+def sh_coeffs(splats: Splats) -> Tensor:
+    """All SH coefficients."""  # [N, K, 3]
+    return torch.cat([splats["sh0"], splats["shN"]], dim=1)
+
+
+def render(splats: Splats, camera: Camera, sh_degree: int, background: Tensor | None = None) -> RenderOutput:
+    """Render `splats` from `camera` with SH up to `sh_degree`; gsplat on CUDA, ours elsewhere."""
+    if splats["means"].is_cuda:
+        from spaceport_trainer.raster_gsplat import render_gsplat
+
+        image, alpha, visible = render_gsplat(splats, camera, sh_degree)
+    else:
+        image, alpha, visible = render_torch(splats, camera, sh_degree)
+    if background is not None:
+        image = image + (1.0 - alpha) * background
+    return RenderOutput(image=image, alpha=alpha, visible=visible)
+
+
+def render_torch(
+    splats: Splats, camera: Camera, sh_degree: int, tile: int = CPU_TILE
+) -> tuple[Tensor, Tensor, int]:
+    """The CPU backend: project, colour by SH, bin into tiles, composite."""
+    means = splats["means"]
+    opacities = torch.sigmoid(splats["opacities"])
+    scales = torch.exp(splats["scales"])
+    proj = project(means, splats["quats"], scales, opacities, camera)
+    ids = proj.ids
+    center = camera.center.to(means.dtype)
+    dirs = torch.nn.functional.normalize(means[ids] - center, dim=-1)
+    colors = sh_to_color(sh_degree, dirs, sh_coeffs(splats)[ids])  # [M, 3]
+    binned = bin_tiles(
+        proj.means2d.detach(), proj.radii, proj.depths.detach(), camera.width, camera.height, tile
+    )
+    image, alpha = composite(
+        proj.means2d, proj.conics, colors, opacities[ids], binned, camera.width, camera.height, tile
+    )
+    return image, alpha, int(ids.numel())

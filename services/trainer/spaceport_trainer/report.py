@@ -1,0 +1,86 @@
+"""What one training run produced and cost: written as JSON beside the model, summarised in ModelTrained."""
+
+from pydantic import BaseModel, ConfigDict, Field
+from spaceport.events import TrainMetrics
+from spaceport.params.trainer import TrainParams
+
+
+class ViewScoreRecord(BaseModel):
+    """One held-out view."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    psnr: float
+    ssim: float
+
+
+class EvaluationRecord(BaseModel):
+    """Held-out scores at one step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: int
+    psnr: float | None
+    ssim: float | None
+    gaussians: int
+    ms_per_image: float
+    views: list[ViewScoreRecord] = Field(default_factory=list)
+
+
+class TrainReport(BaseModel):
+    """The record of one training run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    params: TrainParams
+    device: str
+    steps: int
+    steps_requested: int
+    resumed_from_step: int | None = None
+    initial_gaussians: int
+    gaussians: int
+    dropped_nonfinite: int = 0
+    train_views: int
+    heldout_views: int
+    image_size: tuple[int, int]  # (width, height) of the first training view
+    camera_models: list[str]
+    lens_handling: str
+    renderer: str
+    evaluations: list[EvaluationRecord]
+    loss_log: list[tuple[int, float]] = Field(default_factory=list)
+    train_seconds: float
+    eval_seconds: float
+    checkpoint_seconds: float
+    load_seconds: float
+    seconds: float
+    peak_memory_bytes: int
+    model_path: str
+    model_bytes: int
+    previews: list[str] = Field(default_factory=list)
+
+    @property
+    def final(self) -> EvaluationRecord | None:
+        """The last held-out evaluation."""
+        return self.evaluations[-1] if self.evaluations else None
+
+    def metrics(self) -> TrainMetrics:
+        """The figures carried in ModelTrained."""
+        final = self.final
+        return TrainMetrics(
+            steps=self.steps,
+            steps_requested=self.steps_requested,
+            gaussians=self.gaussians,
+            initial_gaussians=self.initial_gaussians,
+            max_gaussians=self.params.max_gaussians,
+            psnr=final.psnr if final else None,
+            ssim=final.ssim if final else None,
+            heldout_views=self.heldout_views,
+            train_seconds=self.train_seconds,
+            seconds=self.seconds,
+            peak_memory_bytes=self.peak_memory_bytes,
+            model_bytes=self.model_bytes,
+            device=self.device,
+            preset=self.params.preset,
+            resumed_from_step=self.resumed_from_step,
+        )

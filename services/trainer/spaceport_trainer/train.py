@@ -1,0 +1,242 @@
+"""`train()`: a sparse model and its photos in, a trained 3DGS `.ply`, previews and a report out."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+import torch
+from spaceport.params.trainer import TrainParams
+
+from spaceport_trainer import checkpoint as ckpt
+from spaceport_trainer.colmap import SparseModel
+from spaceport_trainer.dataset import SceneData, load_scene
+from spaceport_trainer.evaluate import Evaluation, evaluate, save_previews
+from spaceport_trainer.export import to_world, write_ply
+from spaceport_trainer.loop import Run, start_run, train_step
+from spaceport_trainer.report import EvaluationRecord, TrainReport, ViewScoreRecord
+from spaceport_trainer.splats import active_sh_degree
+from spaceport_trainer.undistort import prepare_scene
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """Where a run is; loss/PSNR only on logging steps (reading them costs a device sync)."""
+
+    step: int
+    steps: int
+    elapsed_s: float
+    loss: float | None = None
+    psnr: float | None = None
+    gaussians: int | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.steps
+
+    @property
+    def eta_seconds(self) -> float | None:
+        return self.elapsed_s / self.step * (self.steps - self.step) if self.step else None
+
+
+@dataclass
+class TrainHooks:
+    """How the caller follows and steers a run (all optional)."""
+
+    on_progress: Callable[[TrainProgress], None] | None = None
+    on_checkpoint: Callable[[Path, int], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+    progress_every: int = 25
+
+
+class TrainingStopped(Exception):
+    """`should_stop` asked the run to stop; a checkpoint at `step` was written first."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"training stopped after step {step} (checkpoint written)")
+        self.step = step
+
+
+def pick_device(choice: str) -> torch.device:
+    """CUDA when asked for or available (auto), else CPU."""
+    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+@dataclass
+class _Clock:
+    device: torch.device
+    spent: dict[str, float] = field(default_factory=lambda: {"train": 0.0, "eval": 0.0, "checkpoint": 0.0})
+    _mark: float = 0.0
+    _what: str = "train"
+
+    def switch(self, what: str) -> None:
+        """Charge the time since the last switch to the current activity, then start `what`."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        now = time.perf_counter()
+        if self._mark:
+            self.spent[self._what] += now - self._mark
+        self._mark, self._what = now, what
+
+
+def _record(ev: Evaluation, gaussians: int) -> EvaluationRecord:
+    return EvaluationRecord(
+        step=ev.step,
+        psnr=ev.psnr,
+        ssim=ev.ssim,
+        gaussians=gaussians,
+        ms_per_image=ev.ms_per_image,
+        views=[ViewScoreRecord(name=v.name, psnr=v.psnr, ssim=v.ssim) for v in ev.views],
+    )
+
+
+def _log_step(run: Run, loss: torch.Tensor, psnr: torch.Tensor, hooks: TrainHooks, clock: _Clock) -> None:
+    loss_v, psnr_v, count = float(loss), float(psnr), len(run.splats["means"])
+    run.loss_log.append((run.step, round(loss_v, 6)))
+    log.info(
+        f"Iter {run.step}: Loss={loss_v:.4f}, Gaussians={count}, PSNR={psnr_v:.2f}",
+        step=run.step,
+        loss=loss_v,
+        gaussians=count,
+        train_psnr=psnr_v,
+    )
+    if hooks.on_progress:
+        hooks.on_progress(
+            TrainProgress(
+                run.step, run.params.steps, clock.spent["train"] + run.prior_seconds, loss_v, psnr_v, count
+            )
+        )
+
+
+def _checkpoint(run: Run, folder: Path, hooks: TrainHooks, clock: _Clock) -> None:
+    clock.switch("checkpoint")
+    path = ckpt.save_checkpoint(
+        folder, run.step, run.splats, run.optimizer, run.params, run.prior_seconds + clock.spent["train"]
+    )
+    if hooks.on_checkpoint:
+        hooks.on_checkpoint(path, run.step)
+    clock.switch("train")
+
+
+def _evaluate(run: Run, data: SceneData, clock: _Clock) -> None:
+    clock.switch("eval")
+    degree = active_sh_degree(run.params, run.step)
+    ev = evaluate(run.splats, data.test, degree, run.step)
+    run.evaluations.append(_record(ev, len(run.splats["means"])))
+    log.info("heldout_evaluation", step=run.step, psnr=ev.psnr, ssim=ev.ssim, views=len(data.test))
+    clock.switch("train")
+
+
+def _loop(run: Run, data: SceneData, ckpt_dir: Path, hooks: TrainHooks, clock: _Clock) -> None:
+    p = run.params
+    clock.switch("train")
+    while run.step < p.steps:
+        if hooks.should_stop and hooks.should_stop():
+            _checkpoint(run, ckpt_dir, hooks, clock)
+            raise TrainingStopped(run.step)
+        loss, psnr = train_step(
+            run, data, log_now=(run.step + 1) % p.log_every == 0 or run.step + 1 == p.steps
+        )
+        run.step += 1
+        if psnr is not None:
+            _log_step(run, loss, psnr, hooks, clock)
+        elif hooks.on_progress and run.step % hooks.progress_every == 0:
+            hooks.on_progress(TrainProgress(run.step, p.steps, clock.spent["train"] + run.prior_seconds))
+        if run.step in p.eval_steps and run.step < p.steps:
+            _evaluate(run, data, clock)
+        if run.step % p.checkpoint_every == 0 and run.step < p.steps:
+            _checkpoint(run, ckpt_dir, hooks, clock)
+
+
+def train(
+    scene_dir: Path,
+    out_dir: Path,
+    params: TrainParams,
+    progress: Callable[[TrainProgress], None] | None = None,
+    hooks: TrainHooks | None = None,
+    images_dir: Path | None = None,
+) -> TrainReport:
+    """Train on `scene_dir` (a COLMAP model, photos in `images/`) into `out_dir`; resumes from
+    `out_dir/checkpoints/latest.pt` when one of the same parameters is there."""
+    t0 = time.perf_counter()
+    hooks = hooks or TrainHooks()
+    if progress is not None:
+        hooks.on_progress = progress
+    device = pick_device(params.device)
+    torch.manual_seed(params.seed)
+    scene = prepare_scene(
+        scene_dir, images_dir or scene_dir / "images", out_dir, params.camera == "undistort"
+    )
+    data = load_scene(
+        scene.model, scene.images_dir, params.data_factor, params.max_image_side, params.test_every, device
+    )
+    run = start_run(data, params, device, ckpt.load_checkpoint(out_dir / "checkpoints", params, device))
+    load_s = time.perf_counter() - t0
+    clock = _Clock(device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    _loop(run, data, out_dir / "checkpoints", hooks, clock)
+    clock.switch("eval")
+    _evaluate(run, data, clock)
+    return _finish(run, data, scene.model, scene.lens_handling, out_dir, clock, load_s, t0)
+
+
+def _finish(
+    run: Run,
+    data: SceneData,
+    model: SparseModel,
+    lens_handling: str,
+    out_dir: Path,
+    clock: _Clock,
+    load_s: float,
+    t0: float,
+) -> TrainReport:
+    p, device = run.params, run.device
+    degree = active_sh_degree(p, p.steps)
+    ply = out_dir / "model.ply"
+    written, dropped = write_ply(ply, to_world(run.splats, data.transform))
+    previews = save_previews(run.splats, data.test, degree, out_dir / "previews", p.preview_views)
+    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else 0
+    first = data.train[0].camera
+    report = TrainReport(
+        params=p,
+        device=str(torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"),
+        steps=run.step,
+        steps_requested=p.steps,
+        resumed_from_step=run.resumed_from,
+        initial_gaussians=model.num_points,
+        gaussians=written,
+        dropped_nonfinite=dropped,
+        train_views=len(data.train),
+        heldout_views=len(data.test),
+        image_size=(first.width, first.height),
+        camera_models=sorted({c.model for c in model.cameras.values()}),
+        lens_handling=lens_handling,
+        renderer=run.renderer,
+        evaluations=run.evaluations,
+        loss_log=run.loss_log,
+        train_seconds=run.prior_seconds + clock.spent["train"],
+        eval_seconds=clock.spent["eval"],
+        checkpoint_seconds=clock.spent["checkpoint"],
+        load_seconds=load_s,
+        seconds=time.perf_counter() - t0,
+        peak_memory_bytes=int(peak),
+        model_path=str(ply),
+        model_bytes=ply.stat().st_size,
+        previews=[str(x) for x in previews],
+    )
+    (out_dir / "report.json").write_text(report.model_dump_json(indent=1))
+    log.info(
+        "training_finished",
+        steps=report.steps,
+        gaussians=written,
+        psnr=run.evaluations[-1].psnr,
+        ssim=run.evaluations[-1].ssim,
+        train_seconds=round(report.train_seconds, 2),
+    )
+    return report
