@@ -14,6 +14,7 @@ from spaceport_monitor.checks import stalled_result
 from spaceport_monitor.links import LinkError, LinkSigner
 from spaceport_monitor.record import Failure, JobOutcome, JobRecord, Progress, StageStatus
 from spaceport_monitor.repository import StoredAlert
+from spaceport_monitor.settings import OPS_JOB_ID
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
@@ -44,6 +45,8 @@ class AlertView(BaseModel):
 
     alert_id: str
     job_id: str
+    system: bool = False
+    """About the whole system (dead letters, failure rate), not one job."""
     criterion: str
     severity: Severity
     message: str
@@ -143,6 +146,7 @@ def alert_view(stored: StoredAlert) -> AlertView:
     return AlertView(
         alert_id=stored.event.id,
         job_id=stored.event.job_id,
+        system=stored.event.job_id == OPS_JOB_ID,
         criterion=d.criterion,
         severity=d.severity,
         message=d.message,

@@ -6,7 +6,8 @@ const jobId = decodeURIComponent(location.pathname.split('/').pop());
 let viewerStarted = false;
 
 function stageRow(s) {
-  const progress = s.progress ? `${Math.round(s.progress.fraction * 100)}% ${s.progress.step}` : '–';
+  const progress = s.status === 'running' && s.progress
+    ? `${Math.round(s.progress.fraction * 100)}% ${s.progress.step} ${s.progress.message}` : '–';
   return el('tr', { 'data-stage': s.stage },
     el('td', {}, s.stage), el('td', {}, el('span', { class: `badge ${s.status}` }, s.status)),
     el('td', {}, fmtTime(s.started_at)), el('td', {}, fmtTime(s.ended_at)),

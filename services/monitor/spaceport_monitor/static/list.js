@@ -15,7 +15,9 @@ function jobRow(job) {
 
 function alertItem(alert) {
   return el('li', { class: alert.severity },
-    el('strong', {}, `[${alert.severity}] ${alert.criterion}`), ` ${alert.message} `,
+    el('strong', {}, `[${alert.severity}] ${alert.criterion}`), ' ',
+    alert.system ? 'system' : el('a', { href: `/dashboard/jobs/${encodeURIComponent(alert.job_id)}` }, alert.job_id),
+    `: ${alert.message} `,
     el('small', {}, fmtTime(alert.at)));
 }
 
