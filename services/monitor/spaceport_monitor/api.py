@@ -74,8 +74,13 @@ def _auth(ctx: ApiContext) -> Callable[[Request], None]:
 
 def create_app(ctx: ApiContext) -> FastAPI:
     """The monitor's ASGI app. Every route is GET: nothing here changes state."""
-    app = FastAPI(title="Spaceport monitor", docs_url=None, redoc_url=None)
+    app = FastAPI(title="Spaceport monitor", docs_url=None, redoc_url=None, openapi_url=None)
     authed = [Depends(_auth(ctx))]
+
+    @app.get("/openapi.json", dependencies=authed, include_in_schema=False)
+    def openapi() -> dict[str, object]:
+        return app.openapi()
+
     _security_headers(app)
 
     @app.get("/healthz")

@@ -67,8 +67,9 @@ def apply(record: JobRecord, event: Envelope, t: Thresholds) -> None:
     """Fold one event into `record` (in place). Events must come in `event_key` order."""
     key = event_key(event)
     record.event_count += 1
-    record.first_event_at = _earliest(record.first_event_at, event.time)
-    record.last_event_at = _latest(record.last_event_at, event.time)
+    if not isinstance(event, Alert):  # the monitor's own notes are not activity of the job
+        record.first_event_at = _earliest(record.first_event_at, event.time)
+        record.last_event_at = _latest(record.last_event_at, event.time)
     record.last_key = key if record.last_key is None else max(record.last_key, key)
     step = _STEPS.get(type(event))
     if step is not None:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from spaceport.storage import UnsafeKey, safe_relpath
 
+from spaceport_monitor.settings import MonitorSettings
+
 
 class LinkError(ValueError):
     """A link that is malformed, expired, forged, or for a key outside the jobs folder."""
@@ -56,3 +58,9 @@ class LinkSigner:
         if not hmac.compare_digest(signature, self._sign(scope, int(expiry))):
             raise LinkError("bad signature")
         return safe_relpath(key)
+
+
+def signer_for(config: MonitorSettings, clock: Callable[[], float] = time.time) -> LinkSigner:
+    """The signer the settings ask for: keyed by `link_secret`, else the API token, else a random key."""
+    secret = config.link_secret or config.api_token
+    return LinkSigner(secret.get_secret_value().encode() if secret else None, config.link_ttl_s, clock)

@@ -211,7 +211,11 @@ class Repository:
         query = select(JobRow.record)
         if outcome is not None:
             query = query.where(JobRow.outcome == outcome)
-        query = query.order_by(JobRow.last_event_at.desc(), JobRow.job_id).limit(limit).offset(offset)
+        query = (
+            query.order_by(JobRow.last_event_at.desc().nulls_last(), JobRow.job_id)
+            .limit(limit)
+            .offset(offset)
+        )
         with self._session() as session:
             return [JobRecord.model_validate_json(b) for b in session.scalars(query)]
 

@@ -14,7 +14,7 @@ from spaceport.storage import ObjectStore
 
 from spaceport_monitor.api import ApiContext, create_app
 from spaceport_monitor.db import open_database
-from spaceport_monitor.links import LinkSigner
+from spaceport_monitor.links import signer_for
 from spaceport_monitor.metrics import MonitorMetrics
 from spaceport_monitor.notify import WebhookNotifier
 from spaceport_monitor.repository import Repository
@@ -64,7 +64,6 @@ class MonitorService:
         metrics = MonitorMetrics(repo)
         monitor = Monitor(repo, metrics, config)
         worker = Worker(monitor.spec(), bus, store, settings)
-        token = config.api_token.get_secret_value().encode() if config.api_token else None
         phase = Phase()
         api = ApiContext(
             repo=repo,
@@ -72,7 +71,7 @@ class MonitorService:
             store=store,
             thresholds=settings.criteria,
             config=config,
-            signer=LinkSigner(token, config.link_ttl_s),
+            signer=signer_for(config),
             clock=monitor.clock,
             worker_status=lambda: phase.value,
         )

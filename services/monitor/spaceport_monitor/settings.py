@@ -19,6 +19,8 @@ class MonitorSettings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr | None = None
     """When set, every route but `/healthz` and the dashboard's static shell needs `Authorization: Bearer`."""
+    link_secret: SecretStr | None = None
+    """Signs artifact links; defaults to the API token, else a random key per process (set it for replicas)"""
     link_ttl_s: float = Field(default=3600.0, gt=0, description="lifetime of signed artifact links")
     webhook_url: SecretStr | None = None
     """Slack-compatible incoming webhook; a secret (it authorizes posting)."""

@@ -11,7 +11,7 @@ from spaceport.settings import Settings
 from spaceport.storage import LocalStore
 from spaceport_monitor.api import ApiContext
 from spaceport_monitor.db import open_database
-from spaceport_monitor.links import LinkSigner
+from spaceport_monitor.links import signer_for
 from spaceport_monitor.metrics import MonitorMetrics
 from spaceport_monitor.repository import Repository
 from spaceport_monitor.service import Monitor
@@ -56,8 +56,7 @@ class Harness:
     ) -> ApiContext:
         """What the API needs, on this harness's database, store and clock."""
         config = config or MonitorSettings()
-        token = config.api_token.get_secret_value().encode() if config.api_token else None
-        signer = LinkSigner(token, config.link_ttl_s, **({"clock": clock} if clock else {}))
+        signer = signer_for(config, clock) if clock else signer_for(config)
         return ApiContext(
             repo=self.repo,
             metrics=self.metrics,

@@ -107,11 +107,14 @@ async def test_a_token_protects_everything_but_health_and_the_shell(harness: Har
     """With a token set, data routes answer 401 without it and 200 with it; /healthz and / stay open."""
     harness.feed(recorded("success"))
     async with client_for(harness, token=TOKEN) as client:
-        bare = [(await client.get(p)).status_code for p in ("/jobs", "/jobs/job-ok", "/criteria", "/metrics")]
+        bare = [
+            (await client.get(p)).status_code
+            for p in ("/jobs", "/jobs/job-ok", "/criteria", "/alerts", "/metrics", "/openapi.json")
+        ]
         wrong = (await client.get("/jobs", headers={"Authorization": "Bearer nope"})).status_code
         good = (await client.get("/jobs", headers={"Authorization": f"Bearer {TOKEN}"})).status_code
         open_ = [(await client.get(p)).status_code for p in ("/healthz", "/", "/dashboard/jobs/job-ok")]
-    assert bare == [401, 401, 401, 401] and wrong == 401 and good == 200
+    assert bare == [401] * 6 and wrong == 401 and good == 200
     assert open_ == [200, 200, 200]
 
 

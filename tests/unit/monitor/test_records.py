@@ -143,11 +143,14 @@ def test_configured_thresholds_are_used(make_harness: MakeHarness) -> None:
 def test_own_alerts_are_recorded_without_a_loop(harness: Harness) -> None:
     """The monitor's Alert events coming back on `#` are noted on the job and raise nothing new."""
     alerts = harness.feed(recorded("trainer_failure"))
-    assert harness.feed(alerts) == []
+    before = harness.repo.get("job-failed")
+    later = [a.model_copy(update={"time": a.time.replace(year=2027)}) for a in alerts]
+    assert harness.feed(later) == []
     record = harness.repo.get("job-failed")
     assert record is not None
     assert [note.criterion for note in record.alerts] == ["stage_failed"]
     assert record.outcome == "failed"
+    assert before is not None and record.last_event_at == before.last_event_at
 
 
 def test_redelivery_republishes_the_same_alert(harness: Harness) -> None:
