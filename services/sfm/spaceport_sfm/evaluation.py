@@ -3,9 +3,13 @@
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pycolmap
 
 Matrix = NDArray[np.float64]
 OPENGL_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])
@@ -115,10 +119,14 @@ def load_sparse_model(model_dir: Path) -> list[CameraPose]:
     """Camera poses of a COLMAP model folder (needs pycolmap)."""
     import pycolmap
 
-    rec = pycolmap.Reconstruction(model_dir)
+    return poses_of(pycolmap.Reconstruction(model_dir))
+
+
+def poses_of(reconstruction: "pycolmap.Reconstruction") -> list[CameraPose]:
+    """Camera-to-world poses of every registered image of a pycolmap reconstruction."""
     poses = []
-    for image_id in rec.reg_image_ids():
-        image = rec.images[image_id]
+    for image_id in reconstruction.reg_image_ids():
+        image = reconstruction.images[image_id]
         c2w = image.cam_from_world().inverse()
         poses.append(CameraPose(image.name, c2w.rotation.matrix(), np.asarray(c2w.translation)))
     return poses

@@ -54,10 +54,10 @@ def judge(metrics: SfmMetrics, thresholds: Thresholds, groups: Sequence[Componen
         reason = "disconnected_scenes"
     elif metrics.num_models == 0:
         reason = "no_reconstruction"
-    elif "sfm_registered" in names:
-        reason = "too_few_registered"
     elif "sfm_single_model" in names:
         reason = "fragmented_model"
+    elif "sfm_registered" in names:
+        reason = "too_few_registered"
     elif "sfm_points" in names:
         reason = "too_few_points"
     else:

@@ -105,7 +105,8 @@ def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: Ru
     metrics = attempt_metrics(result, len(prepared.accepted), params)
     verdict = judge(metrics, run.thresholds, diagnosis.components)
     log.info("sfm_attempt", number=number, profile=params.profile, passed=verdict.passed,
-             reason=verdict.reason, registered=metrics.images_registered, total=metrics.images_total, points=metrics.points3d)
+             reason=verdict.reason, registered=metrics.images_registered, total=metrics.images_total,
+             points=metrics.points3d)
     report = AttemptReport(
         number=number, params=params, pairing=result.pairing, device=result.device,
         guided_matching=result.guided_matching, step_seconds=result.step_seconds, models=result.models,
