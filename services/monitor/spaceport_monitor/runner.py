@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 import uvicorn
@@ -64,6 +64,7 @@ class MonitorService:
         metrics = MonitorMetrics(repo)
         monitor = Monitor(repo, metrics, config)
         worker = Worker(monitor.spec(), bus, store, settings)
+        worker.queue = replace(worker.queue, service=config.queue_name)
         phase = Phase()
         api = ApiContext(
             repo=repo,

@@ -53,7 +53,8 @@ class Monitor:
             return list(result.alerts)
         if result.record is not None:
             self.metrics.observe_change(result.before, result.record)
-            log.info(
+            quiet = event.routing_key == "stage.progress" and not result.alerts
+            (log.debug if quiet else log.info)(
                 "job_recorded",
                 outcome=result.record.outcome,
                 stage=result.record.current_stage,

@@ -36,5 +36,7 @@ class MonitorSettings(BaseSettings):
     services: tuple[str, ...] = PIPELINE_SERVICES
     """Whose queues and dead-letter queues are watched."""
     prefetch: int = Field(default=8, ge=1)
+    queue_name: str = Field(default="monitor", pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    """Its queue is `spaceport.<queue_name>`: a second, independent monitor on one broker needs its own."""
     public_url: str | None = None
     """Where people reach the dashboard (for links in webhook messages)."""

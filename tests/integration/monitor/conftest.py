@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -143,11 +143,11 @@ def start_monitor(tmp_path: Path, postgres_url: str, webhook: WebhookServer) -> 
             sweep_interval_s=0.25,
             notify_interval_s=0.1,
             services=(name,),
+            queue_name=name,
         )
         bus = await _broker(AMQP_URL, exchange, "monitor-under-test")
         publisher = await _broker(AMQP_URL, exchange, "test-publisher")
         service = MonitorService.build(settings, config, bus, LocalStore(tmp_path / "store"))
-        service.worker.queue = replace(service.worker.queue, service=name)
         running = Running(service, publisher)
 
         async def on_alert(delivery: Delivery) -> None:
