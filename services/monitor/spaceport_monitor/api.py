@@ -83,7 +83,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     _security_headers(app)
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     def healthz(response: Response) -> Health:
         try:
             ctx.repo.ping()

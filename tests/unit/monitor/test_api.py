@@ -103,6 +103,19 @@ async def test_artifact_links_cannot_be_forged(harness: Harness) -> None:
     assert escaping.status_code in (403, 404)
 
 
+async def test_a_grant_covers_the_files_beside_meta_json(harness: Harness) -> None:
+    """A link to meta.json also serves its sibling WebP files by relative URL (how the viewer loads them)."""
+    stored_job(harness)
+    harness.store.put_bytes("jobs/job-ok/compressor/meta.json", b'{"version": 2}')
+    harness.store.put_bytes("jobs/job-ok/compressor/means_l.webp", b"RIFF....WEBP")
+    async with client_for(harness) as client:
+        job = (await client.get("/jobs/job-ok")).json()
+        meta_url = next(a["url"] for a in job["artifacts"] if a["name"] == "meta")
+        sibling = await client.get(meta_url.rsplit("/", 1)[0] + "/means_l.webp")
+    assert sibling.status_code == 200 and sibling.headers["content-type"] == "image/webp"
+    assert sibling.content == b"RIFF....WEBP"
+
+
 async def test_a_token_protects_everything_but_health_and_the_shell(harness: Harness) -> None:
     """With a token set, data routes answer 401 without it and 200 with it; /healthz and / stay open."""
     harness.feed(recorded("success"))
