@@ -1,0 +1,60 @@
+"""256-entry scalar codebooks (SOG's scales, sh0 and shN tables), placed by companding.
+
+Levels follow a density proportional to count**GAMMA on a fine histogram, plus a uniform share over the
+value range. GAMMA trades the two costs of a codebook: 1/3 minimises mean squared error for a fixed number
+of levels; lower values spread levels towards the tails, which lowers the tail error and the entropy of the
+indices (so the WebP shrinks) at a small cost in mean error. The uniform share bounds the error of isolated
+outliers. Each level sits at the mean of the values of its cell. Measured on synthetic scenes against
+splat-transform's codebook (optimal 1-D k-means of sqrt-weighted histogram bins): same texture size, a
+third lower p99 error, mean error within a few percent.
+"""
+
+import numpy as np
+import numpy.typing as npt
+
+CODEBOOK_SIZE = 256
+HISTOGRAM_BINS = 16384
+GAMMA = 0.15
+UNIFORM_SHARE = 0.1
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+
+def _levels(ordered: F64, size: int) -> F64:
+    """Cell means of `ordered` (sorted) under the companded level density."""
+    edges = np.linspace(ordered[0], ordered[-1], HISTOGRAM_BINS + 1)
+    which = np.clip(np.searchsorted(edges, ordered, side="right") - 1, 0, HISTOGRAM_BINS - 1)
+    counts = np.bincount(which, minlength=HISTOGRAM_BINS).astype(np.float64)
+    density = np.where(counts > 0, counts**GAMMA, 0.0)
+    density += UNIFORM_SHARE * density.mean()
+    start = np.concatenate([[0.0], np.cumsum(density)[:-1]]) / density.sum()
+    cell_of_bin = np.minimum(((start + density / density.sum() / 2) * size).astype(np.int64), size - 1)
+    cell = cell_of_bin[which]
+    members = np.bincount(cell, minlength=size)
+    sums = np.bincount(cell, weights=ordered, minlength=size)
+    return sums[members > 0] / members[members > 0]
+
+
+def fit_codebook(values: npt.ArrayLike, size: int = CODEBOOK_SIZE) -> F32:
+    """A sorted codebook of exactly `size` float32 values for `values` (padded with the last one)."""
+    flat = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    if flat.size == 0:
+        return np.zeros(size, dtype=np.float32)
+    distinct = np.unique(flat.astype(np.float32))
+    levels = distinct if distinct.size <= size else _levels(flat, size)
+    book = np.unique(levels.astype(np.float32))[:size]
+    return np.concatenate([book, np.full(size - book.size, book[-1], dtype=np.float32)])
+
+
+def encode(values: npt.ArrayLike, codebook: F32) -> npt.NDArray[np.uint8]:
+    """The index of the nearest codebook entry for each value (ties to the lower entry)."""
+    book = codebook.astype(np.float64)
+    mids = (book[1:] + book[:-1]) / 2
+    index = np.searchsorted(mids, np.asarray(values, dtype=np.float64), side="left")
+    return index.astype(np.uint8)
+
+
+def decode(index: npt.NDArray[np.uint8], codebook: F32) -> F32:
+    """Codebook values for indices."""
+    return codebook[index]

@@ -1,0 +1,104 @@
+"""Splats -> SOG v2 files (WebP images and meta.json) in memory, keeping the texture order for reports."""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from spaceport.params.compressor import CompressParams
+
+from spaceport_compressor import codebook
+from spaceport_compressor.layout import encode_webp, pack_texels, rgba, texture_size
+from spaceport_compressor.meta import CodebookMeta, MeansMeta, SogMeta, short_floats
+from spaceport_compressor.ordering import morton_order
+from spaceport_compressor.plas import plas_order
+from spaceport_compressor.quantize import encode_opacity, encode_positions, encode_quats
+from spaceport_compressor.shn import encode_shn
+from spaceport_compressor.splats import SplatCloud
+
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+
+@dataclass
+class EncodedSog:
+    """The files of one SOG (meta.json last), the splat order of the textures and what each step cost."""
+
+    files: list[tuple[str, bytes]]
+    meta: SogMeta
+    order: I64  # [N] texel i holds input splat order[i]
+    palette_backend: str = ""
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the file sizes."""
+        return sum(len(data) for _, data in self.files)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps[step] = round(self.steps.get(step, 0.0) + now - self._last, 4)
+        self._last = now
+
+
+def _order(splats: SplatCloud, cells: npt.NDArray[np.uint16], params: CompressParams) -> I64:
+    order = morton_order(cells)
+    if params.ordering == "plas":
+        order = plas_order(splats, order, texture_size(splats.count), params.seed)
+    return order
+
+
+def _codebook_texels(values: npt.NDArray[np.float32], alpha: U8 | int, name: str) -> tuple[U8, CodebookMeta]:
+    """Indices into a fitted 256-entry codebook as RGB, `alpha` as A."""
+    book = codebook.fit_codebook(values)
+    idx = codebook.encode(values, book)
+    meta = CodebookMeta(codebook=short_floats(book), files=(name,))
+    return rgba(idx[:, 0], idx[:, 1], idx[:, 2], alpha), meta
+
+
+def _webp(image: U8, params: CompressParams) -> bytes:
+    return encode_webp(image, params.webp_method, params.webp_quality)
+
+
+def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
+    """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped."""
+    clock = _Clock()
+    splats = splats.with_sh_bands(params.sh_bands)
+    size = texture_size(splats.count)
+    position = encode_positions(splats.means)
+    order = _order(splats, position.q, params)
+    splats, q = splats.take(order), position.q[order]
+    clock.lap("order")
+    abc, tag = encode_quats(splats.quats)
+    scale_texels, scales_meta = _codebook_texels(splats.log_scales, 255, "scales.webp")
+    sh0_texels, sh0_meta = _codebook_texels(splats.f_dc, encode_opacity(splats.opacity), "sh0.webp")
+    texels = {
+        "means_l.webp": rgba(*(q & 0xFF).astype(np.uint8).T, 255),
+        "means_u.webp": rgba(*(q >> 8).astype(np.uint8).T, 255),
+        "scales.webp": scale_texels,
+        "quats.webp": rgba(abc[:, 0], abc[:, 1], abc[:, 2], tag),
+        "sh0.webp": sh0_texels,
+    }
+    images = {name: pack_texels(rows, size) for name, rows in texels.items()}
+    clock.lap("quantize")
+    shn_meta, backend = None, ""
+    if splats.sh_bands > 0:
+        shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations,
+                         params.seed)
+        shn_meta, backend = shn.meta, shn.backend
+        images["shN_centroids.webp"] = shn.atlas
+        images["shN_labels.webp"] = pack_texels(shn.label_texels, size)
+        clock.lap("palette")
+    bounds = MeansMeta(mins=short_floats(position.mins), maxs=short_floats(position.maxs))  # type: ignore[arg-type]
+    meta = SogMeta(count=splats.count, means=bounds,
+                   scales=scales_meta, sh0=sh0_meta, shN=shn_meta)
+    files = [(name, _webp(images[name], params)) for name in meta.files]
+    files.append(("meta.json", meta.to_json()))
+    clock.lap("webp")
+    return EncodedSog(files=files, meta=meta, order=order, palette_backend=backend, step_seconds=clock.steps)

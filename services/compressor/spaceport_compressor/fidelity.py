@@ -1,0 +1,129 @@
+"""Round-trip error of a decoded SOG against the splats it was made from, per attribute."""
+
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+from spaceport.events.metrics import Fidelity
+
+from spaceport_compressor.splats import SH_C0, SH_COEFFS_PER_CHANNEL, SplatCloud
+
+F64 = npt.NDArray[np.float64]
+
+
+class HeldoutScorer(Protocol):
+    """Renders splats from the trainer's held-out cameras; returns the mean PSNR (dB) against the photos."""
+
+    def __call__(self, splats: SplatCloud) -> float: ...
+
+
+class ErrorStats(BaseModel):
+    """Mean, 99th percentile and maximum of one absolute error."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mean: float
+    p99: float
+    max: float
+
+
+class FidelityDetail(BaseModel):
+    """Every error figure of one round trip; `summary()` gives the event's compact form."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position_rel: ErrorStats
+    """|delta| per axis over the scene's extent on that axis."""
+    rotation_deg: ErrorStats
+    log_scale: ErrorStats
+    color_255: ErrorStats
+    """|delta (0.5 + C0 * f_dc)| in 1/255 units."""
+    opacity: ErrorStats
+    """|delta sigmoid(opacity)|."""
+    sh_rel_rmse: float | None = None
+    sh_rel_rmse_bands: tuple[float, ...] = ()
+    psnr_original_db: float | None = None
+    psnr_decoded_db: float | None = None
+
+    def summary(self) -> Fidelity:
+        """The figures carried in `Compressed`."""
+        drop = None
+        if self.psnr_original_db is not None and self.psnr_decoded_db is not None:
+            drop = self.psnr_original_db - self.psnr_decoded_db
+        return Fidelity(
+            position_rel_mean=self.position_rel.mean, position_rel_max=self.position_rel.max,
+            rotation_deg_mean=self.rotation_deg.mean, rotation_deg_max=self.rotation_deg.max,
+            log_scale_mean=self.log_scale.mean, log_scale_max=self.log_scale.max,
+            color_mean=self.color_255.mean, color_max=self.color_255.max,
+            opacity_mean=self.opacity.mean, opacity_max=self.opacity.max,
+            sh_rel_rmse=self.sh_rel_rmse, psnr_drop_db=drop,
+        )
+
+
+def _stats(errors: npt.ArrayLike) -> ErrorStats:
+    e = np.asarray(errors, dtype=np.float64).ravel()
+    if e.size == 0:
+        return ErrorStats(mean=0.0, p99=0.0, max=0.0)
+    return ErrorStats(mean=float(e.mean()), p99=float(np.percentile(e, 99)), max=float(e.max()))
+
+
+def rotation_error_deg(a: npt.ArrayLike, b: npt.ArrayLike) -> F64:
+    """Angle (degrees) of the rotation between quaternions a and b [N, 4], sign-agnostic."""
+    qa = np.asarray(a, dtype=np.float64)
+    qb = np.asarray(b, dtype=np.float64)
+    qa = qa / np.linalg.norm(qa, axis=1, keepdims=True)
+    qb = qb / np.linalg.norm(qb, axis=1, keepdims=True)
+    qb = qb * np.where((qa * qb).sum(1) < 0, -1.0, 1.0)[:, None]
+    chord = np.linalg.norm(qa - qb, axis=1)
+    return np.degrees(4.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)))
+
+
+def _sigmoid(x: npt.ArrayLike) -> F64:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def _sh_errors(original: SplatCloud, decoded: SplatCloud) -> tuple[float | None, tuple[float, ...]]:
+    bands = min(original.sh_bands, decoded.sh_bands)
+    if bands == 0:
+        return None, ()
+    have, got = original.sh_rest.shape[1] // 3, decoded.sh_rest.shape[1] // 3
+    a = original.sh_rest.reshape(-1, 3, have).astype(np.float64)
+    b = decoded.sh_rest.reshape(-1, 3, got).astype(np.float64)
+    per_band, lo = [], 0
+    for band in range(1, bands + 1):
+        hi = SH_COEFFS_PER_CHANNEL[band]
+        per_band.append(_rel_rmse(a[:, :, lo:hi], b[:, :, lo:hi]))
+        lo = hi
+    keep = SH_COEFFS_PER_CHANNEL[bands]
+    return _rel_rmse(a[:, :, :keep], b[:, :, :keep]), tuple(per_band)
+
+
+def _rel_rmse(a: F64, b: F64) -> float:
+    scale = float(np.sqrt(np.mean(a**2)))
+    return float(np.sqrt(np.mean((a - b) ** 2)) / scale) if scale > 0 else float(np.sqrt(np.mean(b**2)))
+
+
+def measure(original: SplatCloud, decoded: SplatCloud, scorer: HeldoutScorer | None = None) -> FidelityDetail:
+    """Compare `decoded` with `original` row by row (same order, same count)."""
+    if original.count != decoded.count:
+        raise ValueError(f"cannot compare {original.count} splats with {decoded.count}")
+    extent = np.ptp(original.means.astype(np.float64), axis=0)
+    extent = np.where(extent > 0, extent, 1.0)
+    position = np.abs(decoded.means.astype(np.float64) - original.means) / extent
+    colour = np.abs(decoded.f_dc.astype(np.float64) - original.f_dc) * SH_C0 * 255.0
+    sh, sh_bands = _sh_errors(original, decoded)
+    psnr_original = psnr_decoded = None
+    if scorer is not None:
+        psnr_original, psnr_decoded = scorer(original), scorer(decoded)
+    return FidelityDetail(
+        position_rel=_stats(position),
+        rotation_deg=_stats(rotation_error_deg(original.quats, decoded.quats)),
+        log_scale=_stats(np.abs(decoded.log_scales.astype(np.float64) - original.log_scales)),
+        color_255=_stats(colour),
+        opacity=_stats(np.abs(_sigmoid(decoded.opacity) - _sigmoid(original.opacity))),
+        sh_rel_rmse=sh,
+        sh_rel_rmse_bands=sh_bands,
+        psnr_original_db=psnr_original,
+        psnr_decoded_db=psnr_decoded,
+    )

@@ -1,0 +1,106 @@
+"""The shN palette: seeded mini-batch k-means over per-splat SH vectors, then labels for every splat."""
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import numpy.typing as npt
+
+from spaceport_compressor.nearest import (
+    InvertedFileSearch,
+    Searcher,
+    nearest_exact,
+    nearest_torch,
+    torch_device,
+)
+
+F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
+
+MAX_PALETTE = 65536
+"""Labels are 16-bit."""
+MIN_AUTO_PALETTE = 1024
+AUTO_SPLATS_PER_ENTRY = 16
+BATCH_SIZE = 1 << 17
+EXACT_SEARCH_WORK = 2e10
+"""Above this many multiply-adds per assignment, a CPU run switches to the inverted-file search."""
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Centroids and each splat's centroid index."""
+
+    centroids: F32  # [P, D]
+    labels: I64  # [N]
+    backend: str
+
+
+def auto_palette_size(count: int) -> int:
+    """Palette entries for `count` splats when none is requested: one per 16 splats, 1,024 to 65,536."""
+    return int(min(MAX_PALETTE, max(MIN_AUTO_PALETTE, count // AUTO_SPLATS_PER_ENTRY)))
+
+
+def choose_searcher(n: int, size: int, dims: int, seed: int) -> tuple[Searcher, str]:
+    """GPU brute force when torch sees a GPU; else exact BLAS, or inverted files when that would be slow."""
+    device = torch_device()
+    if device is not None:
+        return partial(nearest_torch, device=device), f"torch-{device}"
+    if float(n) * size * dims > EXACT_SEARCH_WORK:
+        return InvertedFileSearch(seed=seed), "numpy-ivf"
+    return nearest_exact, "numpy-exact"
+
+
+def _distinct(x: F32) -> tuple[F32, I64]:
+    rows, inverse = np.unique(x, axis=0, return_inverse=True)
+    return rows.astype(np.float32), inverse.reshape(-1).astype(np.int64)
+
+
+def _member_sums(x: F32, labels: I64, size: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    counts = np.bincount(labels, minlength=size).astype(np.float64)
+    sums = np.empty((size, x.shape[1]))
+    for d in range(x.shape[1]):
+        sums[:, d] = np.bincount(labels, weights=x[:, d], minlength=size)
+    return sums, counts
+
+
+def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None) -> Palette:
+    """Cluster rows of `x` [N, D] into at most `size` centroids; unused centroids are dropped."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    n = x.shape[0]
+    distinct = x
+    if n <= 2 * size:
+        distinct, inverse = _distinct(x)
+        if distinct.shape[0] <= size:
+            return Palette(distinct, inverse, "distinct")
+    backend = "given"
+    if searcher is None:
+        searcher, backend = choose_searcher(min(n, BATCH_SIZE), size, x.shape[1], seed)
+    rng = np.random.default_rng(seed)
+    centroids = distinct[rng.choice(distinct.shape[0], size, replace=False)].astype(np.float64)
+    seen = np.zeros(size)
+    for _ in range(iterations):
+        batch = x if n <= BATCH_SIZE else x[np.sort(rng.choice(n, BATCH_SIZE, replace=False))]
+        labels = searcher(batch, centroids.astype(np.float32))
+        sums, counts = _member_sums(batch, labels, size)
+        hit = counts > 0
+        if batch is x:
+            seen[:] = 0.0  # the whole set in every step: plain Lloyd
+        seen[hit] += counts[hit]
+        # Mini-batch step (Sculley 2010): a centroid moves toward its batch mean at rate batch count / seen.
+        centroids[hit] += (sums[hit] - counts[hit, None] * centroids[hit]) / seen[hit, None]
+        _reseed_empty(centroids, seen, batch, rng)
+    labels = searcher(x, centroids.astype(np.float32))
+    sums, counts = _member_sums(x, labels, size)
+    used = np.flatnonzero(counts > 0)
+    remap = np.zeros(size, dtype=np.int64)
+    remap[used] = np.arange(used.size)
+    final = (sums[used] / counts[used, None]).astype(np.float32)
+    return Palette(final, remap[labels], backend)
+
+
+def _reseed_empty(centroids: npt.NDArray[np.float64], seen: npt.NDArray[np.float64], batch: F32,
+                  rng: np.random.Generator) -> None:
+    """Centroids no point has chosen yet restart at random batch points."""
+    empty = np.flatnonzero(seen == 0)
+    if empty.size:
+        centroids[empty] = batch[rng.choice(batch.shape[0], empty.size, replace=empty.size > batch.shape[0])]

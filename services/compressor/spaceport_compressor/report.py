@@ -1,0 +1,42 @@
+"""The compression report: what `Compressed` carries, plus the details kept in the report JSON."""
+
+from pydantic import BaseModel, ConfigDict
+from spaceport.events.metrics import CompressMetrics
+from spaceport.params.compressor import CompressParams
+
+from spaceport_compressor.fidelity import FidelityDetail
+from spaceport_compressor.meta import GENERATOR
+
+
+class FileSize(BaseModel):
+    """One output file and its size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    bytes: int
+
+
+class CompressReport(BaseModel):
+    """Everything one compression measured."""
+
+    model_config = ConfigDict(frozen=True)
+
+    generator: str = GENERATOR
+    metrics: CompressMetrics
+    params: CompressParams
+    input_rows: int
+    files: tuple[FileSize, ...]
+    palette_size: int | None = None
+    palette_backend: str = ""
+    step_seconds: dict[str, float]
+    fidelity: FidelityDetail | None = None
+
+    @property
+    def webp_names(self) -> tuple[str, ...]:
+        """The WebP images written."""
+        return tuple(f.name for f in self.files if f.name.endswith(".webp"))
+
+    def to_json(self) -> bytes:
+        """Indented JSON for people and tools."""
+        return self.model_dump_json(indent=2).encode()
