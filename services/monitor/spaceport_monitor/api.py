@@ -83,7 +83,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     _security_headers(app)
 
-    @app.api_route("/healthz", methods=["GET", "HEAD"])
+    @app.head("/healthz", include_in_schema=False)
+    @app.get("/healthz")
     def healthz(response: Response) -> Health:
         try:
             ctx.repo.ping()
