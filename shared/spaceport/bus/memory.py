@@ -53,15 +53,24 @@ class MemoryDelivery:
 
 
 class MemorySubscription:
-    """The consumer tasks of one `consume` call."""
+    """The consumer loops of one `consume` call and the handlers they started."""
 
-    def __init__(self, tasks: list[asyncio.Task[None]]) -> None:
-        self._tasks = tasks
+    def __init__(self) -> None:
+        self.loops: list[asyncio.Task[None]] = []
+        self.handlers: set[asyncio.Task[None]] = set()
 
     async def cancel(self) -> None:
-        for task in self._tasks:
+        """Stop taking messages; handlers already running finish and settle their messages (as basic.cancel)."""
+        for task in self.loops:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self.loops, return_exceptions=True)
+
+    async def kill(self) -> None:
+        """Simulate a crashed consumer: running handlers die and their messages go back to the queue."""
+        await self.cancel()
+        for task in list(self.handlers):
+            task.cancel()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
 
 
 class MemoryBus:
@@ -99,31 +108,41 @@ class MemoryBus:
     async def consume(self, spec: QueueSpec, handler: DeliveryHandler) -> MemorySubscription:
         await self.declare(spec)
         queue = self._queues[spec.queue]
-        tasks = [asyncio.create_task(self._consumer(queue, handler)) for _ in range(spec.prefetch)]
-        return MemorySubscription(tasks)
+        subscription = MemorySubscription()
+        subscription.loops = [
+            asyncio.create_task(self._consumer(queue, handler, subscription)) for _ in range(spec.prefetch)
+        ]
+        return subscription
 
     async def watch(self, patterns: tuple[str, ...], handler: DeliveryHandler) -> MemorySubscription:
         self._watchers += 1
         spec = QueueSpec(f"watch-{self._watchers}", patterns, prefetch=1, delivery_limit=1_000_000)
         return await self.consume(spec, handler)
 
-    async def _consumer(self, queue: _Queue, handler: DeliveryHandler) -> None:
+    async def _consumer(
+        self, queue: _Queue, handler: DeliveryHandler, subscription: MemorySubscription
+    ) -> None:
         while True:
             async with queue.wakeup:
                 await queue.wakeup.wait_for(lambda: bool(queue.ready))
                 message = queue.ready.popleft()
-            done = asyncio.Event()
-            delivery = MemoryDelivery(self, queue, message, done)
-            try:
-                await handler(delivery)
-            except asyncio.CancelledError:
-                if not delivery.settled:
-                    await delivery.reject(requeue=True)
-                raise
-            except Exception:
-                log.exception("consumer_handler_crashed", queue=queue.spec.queue)
-                if not delivery.settled:
-                    await delivery.reject(requeue=True)
+            delivery = MemoryDelivery(self, queue, message, asyncio.Event())
+            task = asyncio.create_task(self._run(queue, handler, delivery))
+            subscription.handlers.add(task)
+            task.add_done_callback(subscription.handlers.discard)
+            await asyncio.shield(task)
+
+    async def _run(self, queue: _Queue, handler: DeliveryHandler, delivery: "MemoryDelivery") -> None:
+        try:
+            await handler(delivery)
+        except asyncio.CancelledError:
+            if not delivery.settled:
+                await delivery.reject(requeue=True)
+            raise
+        except Exception:
+            log.exception("consumer_handler_crashed", queue=queue.spec.queue)
+            if not delivery.settled:
+                await delivery.reject(requeue=True)
 
     async def queue_depth(self, queue: str) -> int:
         found = self._queues.get(queue)
@@ -136,7 +155,7 @@ class MemoryBus:
 
     def dead_letters(self, service: str) -> list[bytes]:
         """Bodies in a service's dead-letter queue."""
-        queue = self._queues.get(QueueSpec(service, ()).queue)
+        queue = next((q for q in self._queues.values() if q.spec.service == service), None)
         return [m.body for m in queue.dead] if queue else []
 
     async def idle(self) -> None:

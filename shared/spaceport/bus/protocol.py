@@ -7,7 +7,6 @@ from typing import Protocol
 from spaceport.events.envelope import Envelope
 
 EXCHANGE = "spaceport"
-DEAD_LETTER_EXCHANGE = "spaceport.dlx"
 
 
 @dataclass(frozen=True)
@@ -18,16 +17,18 @@ class QueueSpec:
     bindings: tuple[str, ...]
     prefetch: int = 1
     delivery_limit: int = 3
+    namespace: str = EXCHANGE
+    """Prefix of the queue names: the exchange's name, so separate deployments never share queues."""
 
     @property
     def queue(self) -> str:
         """The work queue's name."""
-        return f"spaceport.{self.service}"
+        return f"{self.namespace}.{self.service}"
 
     @property
     def dead_letter_queue(self) -> str:
         """Where messages go after the delivery limit, or when rejected as malformed."""
-        return f"spaceport.{self.service}.dlq"
+        return f"{self.queue}.dlq"
 
 
 class Delivery(Protocol):

@@ -13,7 +13,7 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import ChannelNotFoundEntity
 
-from spaceport.bus.protocol import DEAD_LETTER_EXCHANGE, EXCHANGE, DeliveryHandler, QueueSpec
+from spaceport.bus.protocol import EXCHANGE, DeliveryHandler, QueueSpec
 from spaceport.events.envelope import Envelope
 
 log = structlog.get_logger(__name__)
@@ -63,7 +63,7 @@ class RabbitBus:
     ) -> None:
         self._url = url
         self._exchange_name = exchange
-        self._dlx_name = f"{exchange}.dlx" if exchange != EXCHANGE else DEAD_LETTER_EXCHANGE
+        self._dlx_name = f"{exchange}.dlx"
         self._publish_timeout = publish_timeout_s
         self._connection_name = connection_name
         self._connection: AbstractRobustConnection | None = None

@@ -42,6 +42,7 @@ class Worker:
             bindings=spec.routing_patterns,
             prefetch=settings.prefetch or spec.prefetch,
             delivery_limit=settings.delivery_limit,
+            namespace=settings.exchange,
         )
         self.cancel = threading.Event()
         self.in_flight = 0

@@ -16,10 +16,9 @@ def safe_relpath(name: str) -> str:
     """A relative POSIX path that stays inside its folder, or `UnsafeKey`."""
     if not name or "\\" in name or "\x00" in name:
         raise UnsafeKey(f"unsafe name {name!r}")
-    path = PurePosixPath(name)
-    if path.is_absolute() or any(part in ("..", "") for part in path.parts) or name.endswith("/"):
-        raise UnsafeKey(f"name {name!r} escapes its folder")
-    return path.as_posix()
+    if name.startswith("/") or any(part in ("", ".", "..") for part in name.split("/")):
+        raise UnsafeKey(f"name {name!r} escapes its folder or has empty parts")
+    return PurePosixPath(name).as_posix()
 
 
 def job_prefix(job_id: str, stage: str) -> str:

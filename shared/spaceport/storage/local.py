@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from spaceport.storage.keys import UnsafeKey, safe_relpath
 from spaceport.storage.protocol import ObjectNotFound
@@ -30,7 +31,7 @@ class LocalStore:
         base = self.root.as_uri() + "/"
         if not uri.startswith(base):
             raise ValueError(f"{uri!r} is not in the local store at {self.root}")
-        rest = uri[len(base) :]
+        rest = unquote(uri[len(base) :])
         trailing = "/" if rest.endswith("/") else ""
         return safe_relpath(rest.rstrip("/")) + trailing
 
