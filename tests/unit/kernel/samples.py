@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from spaceport.events import (
     Alert,
     AlertData,
-    CompressedData,
     Compressed,
+    CompressedData,
     CompressMetrics,
     Envelope,
     Fidelity,

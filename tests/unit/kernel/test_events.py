@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from spaceport.events import (
     EVENT_CLASSES,
     ImagesReady,
@@ -18,6 +17,7 @@ from spaceport.events import (
     json_schemas,
     parse_event,
 )
+
 from tests.unit.kernel.samples import JOB, sample_events
 
 pytestmark = pytest.mark.unit

@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-
 from spaceport.bus import Delivery, MemoryBus, QueueSpec, topic_matches
 
 pytestmark = pytest.mark.unit
