@@ -49,9 +49,8 @@ def stalled_result(
     )
 
 
-def dead_letter_result(service: str, depth: int) -> CriterionResult:
+def dead_letter_result(service: str, queue: str, depth: int) -> CriterionResult:
     """Messages waiting in a service's dead-letter queue."""
-    queue = f"spaceport.{service}.dlq"
     return CriterionResult(
         name=f"dead_letters_{service}",
         stage=service,

@@ -138,7 +138,7 @@ class MonitorService:
         log.info("monitor_stopped", clean=clean)
 
     async def _sweep(self) -> object:
-        return await self.monitor.sweep(self.bus, self.settings.criteria)
+        return await self.monitor.sweep(self.bus, self.settings.criteria, self.settings.exchange)
 
     @staticmethod
     async def _every(interval_s: float, step: Callable[[], Awaitable[object]]) -> None:

@@ -5,7 +5,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
-from spaceport.bus import Bus
+from spaceport.bus import Bus, QueueSpec
+from spaceport.bus.protocol import EXCHANGE
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import EVENT_CLASSES, Alert, Envelope
 from spaceport.events.envelope import utc_now
@@ -80,12 +81,12 @@ class Monitor:
             message=d.message,
         )
 
-    async def sweep(self, bus: Bus, thresholds: Thresholds) -> list[Alert]:
+    async def sweep(self, bus: Bus, thresholds: Thresholds, namespace: str = EXCHANGE) -> list[Alert]:
         """Check for stalled jobs, dead letters and the failure rate; publish new alerts; returns them."""
         await self._republish(bus)
         now = self.clock()
         breaches = await asyncio.to_thread(self._stalled, now, thresholds)
-        system = [*await self._queues(bus), await asyncio.to_thread(self._failure_rate, now)]
+        system = [*await self._queues(bus, namespace), await asyncio.to_thread(self._failure_rate, now)]
         for result in system:
             breach = await asyncio.to_thread(self._system_breach, result, now)
             if breach is not None:
@@ -118,13 +119,14 @@ class Monitor:
         self.metrics.stalled.set(len(breaches))
         return breaches
 
-    async def _queues(self, bus: Bus) -> list[CriterionResult]:
+    async def _queues(self, bus: Bus, namespace: str) -> list[CriterionResult]:
         results = []
         for service in self.config.services:
-            for queue in (f"spaceport.{service}", f"spaceport.{service}.dlq"):
+            spec = QueueSpec(service, (), namespace=namespace)
+            for queue in (spec.queue, spec.dead_letter_queue):
                 depth = await bus.queue_depth(queue)
                 self.metrics.queue_depth.labels(queue=queue).set(depth)
-            results.append(dead_letter_result(service, depth))
+            results.append(dead_letter_result(service, spec.dead_letter_queue, depth))
         return results
 
     def _failure_rate(self, now: datetime) -> CriterionResult:
