@@ -1,6 +1,7 @@
 """Hints for the user: the troubleshooting guide, applied to what this job's diagnostics found."""
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from spaceport.events import SfmRejectReason
 
@@ -65,7 +66,8 @@ def reconstruction_hints(diagnosis: Diagnosis, reason: SfmRejectReason | None) -
         images = diagnosis.with_outcome(outcome)
         if images:
             hints.append(f"{len(images)} photo(s) {problem} ({_names(images)}): {advice}")
-    hints.extend(_weak_link_hints(diagnosis.images))
+    if reason != "disconnected_scenes":
+        hints.extend(_weak_link_hints(diagnosis.images))
     if reason == "high_reprojection_error":
         hints.append("Points do not line up well: keep the zoom fixed, avoid moving objects and people, "
                      "and hold still while each photo is taken.")
@@ -84,10 +86,13 @@ def _group_hints(groups: Sequence[Component], reason: SfmRejectReason | None) ->
 
 
 def _weak_link_hints(images: Sequence[ImageDiagnostic]) -> list[str]:
-    weak = [image for image in images
-            if image.next_overlap_inliers is not None and image.next_overlap_inliers < WEAK_LINK_INLIERS
-            and image.outcome != "registered"]
+    """Where the capture breaks: a registered photo and the unregistered next one share few matches."""
+    by_name = {image.name: image for image in images}
+    ordered = sorted(by_name)
+    weak = [by_name[a] for a, b in pairwise(ordered)
+            if (by_name[a].outcome == "registered") != (by_name[b].outcome == "registered")
+            and (by_name[a].next_overlap_inliers or 0) < WEAK_LINK_INLIERS]
     if not weak:
         return []
-    return [f"{len(weak)} photo(s) share few features with the next one ({_names(weak)}): take more photos "
-            "between them so that neighbours overlap by 60-80%."]
+    return [f"The capture breaks after {_names(weak)}: the next photo shares few features with it. Take more "
+            "photos there so that neighbours overlap by 60-80%."]

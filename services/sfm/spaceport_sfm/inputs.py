@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,10 @@ class _Seen:
 
 def scan_inputs(source: Path, images_dir: Path, unpack_dir: Path, min_side_px: int) -> InputScan:
     """Validate every file under `source`; accepted images appear in `images_dir` under their SfM names."""
+    for stale in (images_dir, unpack_dir):
+        shutil.rmtree(stale, ignore_errors=True)
     candidates = _candidates(source, unpack_dir)
-    images_dir.mkdir(parents=True, exist_ok=True)
+    images_dir.mkdir(parents=True)
     accepted: list[AcceptedImage] = []
     skipped: list[SkippedFile] = []
     videos: list[Path] = []

@@ -3,6 +3,7 @@
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +37,8 @@ def run_child(
 ) -> ChildResult:
     """Run one attempt in a child; its COLMAP log is `work_dir/colmap.log`."""
     work = request.work_dir
-    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     request_path, result_path, log_path = work / "request.json", work / "result.json", work / "colmap.log"
     request_path.write_text(request.model_dump_json(indent=1))
     result_path.unlink(missing_ok=True)

@@ -1,5 +1,6 @@
 """Frames from a video: even coverage of its timeline, each stretch's sharpest frame, blurred ones dropped."""
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def extract_frames(video: Path, out_dir: Path, target_frames: int) -> tuple[Vide
     if not scores:
         raise SfmError("unreadable_video", f"{video.name}: no frame could be decoded")
     chosen, dropped = select_frames(scores, target_frames)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
     names = []
     wanted = set(chosen)
     for index, frame in _frames(video, 1, colour=True):

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pycolmap
 import pytest
-
 from spaceport.events import SfmCompleted
 from spaceport.params import SfmParams
 from spaceport.storage import LocalStore
 from spaceport_sfm.report import SfmReport
+
 from tests.unit.sfm.harness import StageRun, run_stage
 from tests.unit.sfm.scenes import copy_tree, images_ready, sfm_settings, tiny_image, truncated_copy, upload
 
@@ -51,7 +51,7 @@ def test_castle_registers_at_least_10_of_11_with_1000_points(castle_run: tuple[S
 
 
 def test_broken_files_are_skipped_and_reported(castle_run: tuple[StageRun, LocalStore]) -> None:
-    """The truncated JPEG, the text file and the 1x1 image are skipped with their reasons; the job continues."""
+    """The truncated JPEG, the text file and the 1x1 image are skipped with reasons; the job goes on."""
     skipped = {item.name: item.reason for item in stored_report(castle_run).skipped}
     assert skipped == {"broken.jpg": "corrupt", "notes.jpg": "not_an_image", "dot.png": "too_small"}
 
@@ -72,21 +72,23 @@ def test_log_report_and_diagnostics_are_kept(castle_run: tuple[StageRun, LocalSt
     """COLMAP's own log, the report, the parameters and a per-image diagnostics table sit beside the model."""
     store = castle_run[1]
     keys = set(store.list_keys(f"jobs/{JOB}/sfm/"))
-    assert {f"jobs/{JOB}/sfm/{name}" for name in ("report.json", "colmap.log", "diagnostics.csv", "params.json")} <= keys
+    names = ("report.json", "colmap.log", "diagnostics.csv", "params.json")
+    assert {f"jobs/{JOB}/sfm/{name}" for name in names} <= keys
     assert b"Feature extraction" in store.get_bytes(f"jobs/{JOB}/sfm/colmap.log")
     rows = list(csv.DictReader(io.StringIO(store.get_bytes(f"jobs/{JOB}/sfm/diagnostics.csv").decode())))
     registered = [row for row in rows if row["outcome"] == "registered"]
-    assert len(rows) == 14 and len(registered) >= 10 and all(int(row["keypoints"]) > 100 for row in registered)
+    assert len(rows) == 14 and len(registered) >= 10
+    assert all(int(row["keypoints"]) > 100 for row in registered)
 
 
 def test_progress_is_published_in_steps(castle_run: tuple[StageRun, LocalStore]) -> None:
-    """StageProgress events go out while SfM works, ending at 1.0, and name the extraction and mapping steps."""
+    """StageProgress goes out while SfM works, ending at 1.0, naming the extraction and mapping steps."""
     progress = castle_run[0].progress(JOB)
     fractions = [p.data.fraction for p in progress]
     assert len(progress) >= 3 and fractions == sorted(fractions) and fractions[-1] == 1.0
     assert {"extraction", "mapping"} <= {p.data.step for p in progress}
 
 
-def test_untouched_photos_are_passed_on_by_their_original_uri(castle_run: tuple[StageRun, LocalStore]) -> None:
+def test_untouched_photos_keep_their_original_uri(castle_run: tuple[StageRun, LocalStore]) -> None:
     """Photos SfM did not rewrite are not copied: SfmCompleted points at the uploaded folder."""
     assert completed(castle_run).data.images_uri.endswith(f"jobs/{JOB}/images/")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.inputs import scan_inputs
 from spaceport_sfm.preparation import input_rejection, prepare_inputs
+
 from tests.unit.sfm.scenes import noise_image, tiny_image, truncated_copy
 
 pytestmark = pytest.mark.unit
@@ -64,7 +64,7 @@ def test_duplicate_photos_are_skipped(photos: Path, tmp_path: Path) -> None:
 
 
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
-    """A landscape-stored photo tagged 'rotate 90' is handed to SfM upright (portrait) and marked rewritten."""
+    """A landscape-stored photo tagged 'rotate 90' reaches SfM upright (portrait), marked rewritten."""
     folder = tmp_path / "in"
     folder.mkdir()
     noise_image(folder / "r.jpg", (300, 200), seed=1)
@@ -98,7 +98,8 @@ def test_archive_photos_are_used(photos: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(folder / "set.zip", "w") as zf:
         for path in sorted(photos.iterdir()):
             zf.write(path, path.name)
-    assert sorted(a.name for a in scan(folder, tmp_path).accepted) == ["set/p0.jpg", "set/p1.jpg", "set/p2.jpg"]
+    names = sorted(a.name for a in scan(folder, tmp_path).accepted)
+    assert names == ["set/p0.jpg", "set/p1.jpg", "set/p2.jpg"]
 
 
 def test_symlink_out_of_the_folder_is_refused(photos: Path, tmp_path: Path) -> None:

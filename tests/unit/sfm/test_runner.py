@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmCancelled, SfmError
 from spaceport_sfm.protocol import ChildProgress, ChildRequest
@@ -15,7 +14,8 @@ pytestmark = pytest.mark.unit
 
 
 def request(tmp_path: Path) -> ChildRequest:
-    return ChildRequest(images_dir=tmp_path, image_names=("a.jpg",), work_dir=tmp_path / "attempt", params=SfmParams())
+    return ChildRequest(images_dir=tmp_path, image_names=("a.jpg",), work_dir=tmp_path / "attempt",
+                        params=SfmParams())
 
 
 def child(code: str) -> list[str]:
@@ -52,7 +52,8 @@ def test_cancellation_kills_the_child(tmp_path: Path) -> None:
 def test_python_error_in_the_child_is_reported(tmp_path: Path) -> None:
     """The real child, given images that do not exist, fails with `sfm_error` and COLMAP's log kept."""
     with pytest.raises(SfmError) as caught:
-        run_child(request(tmp_path / "missing").model_copy(update={"work_dir": tmp_path / "w"}), 60, lambda p: None)
+        missing = request(tmp_path / "missing").model_copy(update={"work_dir": tmp_path / "w"})
+        run_child(missing, 60, lambda p: None)
     assert caught.value.reason == "sfm_error"
     assert caught.value.log_path is not None and caught.value.log_path.stat().st_size > 0
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.preparation import prepare_inputs
 from spaceport_sfm.video import extract_frames, select_frames
+
 from tests.unit.sfm.scenes import noise_image, write_video
 
 pytestmark = pytest.mark.unit
@@ -38,7 +38,7 @@ def textured_frames(tmp_path: Path) -> list[Path]:
 
 
 def test_blurred_frames_are_not_extracted(textured_frames: list[Path], tmp_path: Path) -> None:
-    """From a video with a blurred copy after every still, only sharp frames come out, about as many as asked."""
+    """A video with a blurred copy after every still yields only sharp frames, about as many as asked."""
     video = write_video(textured_frames, tmp_path / "clip.mp4", (320, 240), blurred_every=1)
     report, names = extract_frames(video, tmp_path / "frames", target_frames=12)
     sharpness = [cv2.Laplacian(cv2.imread(str(tmp_path / "frames" / n), 0), cv2.CV_64F).var() for n in names]
