@@ -109,7 +109,8 @@ def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: Ru
              points=metrics.points3d)
     report = AttemptReport(
         number=number, params=params, pairing=result.pairing, device=result.device,
-        guided_matching=result.guided_matching, step_seconds=result.step_seconds, models=result.models,
+        guided_matching=result.guided_matching, step_seconds=result.step_seconds,
+        step_cpu_seconds=result.step_cpu_seconds, models=result.models,
         principal_point=result.principal_point, gate=verdict.results, passed=verdict.passed,
         reason=verdict.reason,
         log_path=work_dir / "colmap.log",

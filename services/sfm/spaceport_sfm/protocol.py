@@ -49,6 +49,7 @@ class ChildResult(Record):
     """What the attempt produced; models sorted largest first, the largest written to `sparse_dir`."""
 
     step_seconds: dict[str, float]
+    step_cpu_seconds: dict[str, float] = Field(default_factory=dict)
     pairing: str
     device: str
     guided_matching: bool

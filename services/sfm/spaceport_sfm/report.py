@@ -120,6 +120,7 @@ class AttemptReport(Record):
     device: str
     guided_matching: bool
     step_seconds: dict[str, float]
+    step_cpu_seconds: dict[str, float] = Field(default_factory=dict)
     models: tuple[ModelSummary, ...]
     principal_point: PrincipalPointCheck | None = None
     gate: tuple[CriterionResult, ...]
