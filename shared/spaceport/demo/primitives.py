@@ -23,8 +23,8 @@ class Primitive(ABC):
     """A textured surface that rays can hit."""
 
     @property
-    def bounds(self) -> tuple[np.ndarray, float] | None:
-        """A bounding sphere (centre [3], radius) used to skip rays that cannot hit; None = unbounded."""
+    def hull(self) -> np.ndarray | None:
+        """Corners [8, 3] of a box enclosing the primitive, to skip rays that cannot hit; None = unbounded."""
         return None
 
     @abstractmethod
@@ -34,6 +34,20 @@ class Primitive(ABC):
     @abstractmethod
     def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unit normals [M, 3] and albedo in [0, 1] [M, 3] at hit points [M, 3]."""
+
+
+def _box_corners(centre: np.ndarray, half: np.ndarray, rotation: np.ndarray | None = None) -> np.ndarray:
+    """The 8 corners [8, 3] of a box with half extents `half` [3], turned by `rotation` [3, 3]."""
+    signs = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, -1).T  # [8, 3]
+    local = signs * half
+    return centre + (local if rotation is None else local @ rotation.T)
+
+
+def rows_times(rows: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """`rows @ m` for rows [N, 3] and m [3, K] written elementwise, so that a ray's result does not depend
+    on which other rays share the call (BLAS may round differently for other shapes): [N, K]."""
+    m = m.astype(np.float32).reshape(3, -1)
+    return rows[:, 0:1] * m[0] + rows[:, 1:2] * m[1] + rows[:, 2:3] * m[2]
 
 
 def _quadratic_roots(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -98,12 +112,12 @@ class Sphere(Primitive):
     texture: Texture
 
     @property
-    def bounds(self) -> tuple[np.ndarray, float]:
-        return self.centre, self.radius
+    def hull(self) -> np.ndarray:
+        return _box_corners(self.centre, np.full(3, self.radius))
 
     def intersect(self, origin: np.ndarray, dirs: np.ndarray) -> np.ndarray:
         oc = (origin - self.centre).astype(np.float32)
-        b = 2.0 * (dirs @ oc)
+        b = 2.0 * rows_times(dirs, oc)[:, 0]
         c = np.float32(oc @ oc - self.radius**2)
         near, _ = _quadratic_roots(np.ones_like(b), b, c)
         return np.where(near > EPS, near, INF)
@@ -132,13 +146,13 @@ class Box(Primitive):
         return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]], np.float32)
 
     @property
-    def bounds(self) -> tuple[np.ndarray, float]:
-        return self.centre, float(np.linalg.norm(self.half))
+    def hull(self) -> np.ndarray:
+        return _box_corners(self.centre, self.half, self.rotation)
 
     def intersect(self, origin: np.ndarray, dirs: np.ndarray) -> np.ndarray:
         rot = self.rotation
         o = (rot.T @ (origin - self.centre)).astype(np.float32)  # [3]
-        d = dirs @ rot  # [N, 3] in box coordinates
+        d = rows_times(dirs, rot)  # [N, 3] in box coordinates
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = 1.0 / d
             t1 = (-self.half.astype(np.float32) - o) * inv
@@ -174,9 +188,9 @@ class Cylinder(Primitive):
     cap: Texture
 
     @property
-    def bounds(self) -> tuple[np.ndarray, float]:
-        centre = self.base + np.array([0, 0, self.height / 2])
-        return centre, math.hypot(self.radius, self.height / 2)
+    def hull(self) -> np.ndarray:
+        half = np.array([self.radius, self.radius, self.height / 2])
+        return _box_corners(self.base + np.array([0, 0, self.height / 2]), half)
 
     def intersect(self, origin: np.ndarray, dirs: np.ndarray) -> np.ndarray:
         ox, oy = origin[0] - self.base[0], origin[1] - self.base[1]

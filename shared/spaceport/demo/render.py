@@ -1,7 +1,7 @@
 """A vectorised numpy ray caster: one ray per (sub)pixel against every primitive, Lambert + ambient shading.
 
-Bounded primitives are tested only on the rays inside their bounding sphere's image rectangle, which
-keeps a 640x480 view with 2x2 supersampling to a fraction of a second.
+Bounded primitives are tested only on the rays inside the image rectangle of their enclosing box,
+which keeps a 640x480 view with 2x2 supersampling to a fraction of a second.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spaceport.demo.camera import Intrinsics, Pose
+from spaceport.demo.primitives import rows_times
 from spaceport.demo.world import World
 
 SKY = np.array([0.62, 0.72, 0.85], np.float32)
@@ -27,35 +28,23 @@ class Render:
     supersample: int  # s; subpixel (i, j) is centred at pixel coordinates ((j + 0.5) / s, (i + 0.5) / s)
 
 
-def _window(
-    bounds: tuple[np.ndarray, float], cam: Intrinsics, pose: Pose, s: int
-) -> tuple[slice, slice] | None:
-    """Rows and columns (in subpixels) that can see a bounding sphere; None when it is out of view."""
-    centre, radius = bounds
-    c = pose.to_camera(np.asarray(centre, np.float64)[None])[0]
-    full = (slice(0, cam.height * s), slice(0, cam.width * s))
-    if c[2] - radius < 0.05:
-        return full
-    cube = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, -1).T  # [8, 3] corner signs
-    corners = c + radius * cube
+def _window(hull: np.ndarray, cam: Intrinsics, pose: Pose, s: int) -> tuple[slice, slice] | None:
+    """Rows and columns (in subpixels) that can see anything inside `hull` (corners [8, 3]);
+    None when it is out of view."""
+    corners = pose.to_camera(np.asarray(hull, np.float64))  # [8, 3]
+    if corners[:, 2].min() < 0.05:  # reaches behind the camera: no tight bound, test every ray
+        return slice(0, cam.height * s), slice(0, cam.width * s)
     xy = corners[:, :2] / corners[:, 2:3]
-    image_edge = cam.undistort(
-        np.array([[-cam.cx, -cam.cy], [cam.width - cam.cx, cam.height - cam.cy]]) / cam.f
-    )
-    lo = np.maximum(xy.min(axis=0), image_edge[0] * 1.05)
-    hi = np.minimum(xy.max(axis=0), image_edge[1] * 1.05)
+    image = cam.undistort(np.array([[-cam.cx, -cam.cy], [cam.width - cam.cx, cam.height - cam.cy]]) / cam.f)
+    lo = np.maximum(xy.min(axis=0), image[0] * 1.05)
+    hi = np.minimum(xy.max(axis=0), image[1] * 1.05)
     if np.any(lo >= hi):
         return None
+    # the distorted image of the rectangle [lo, hi] is bounded by the distorted image of its outline
     g = np.linspace(0.0, 1.0, EDGE_SAMPLES)[:, None]
-    edge = np.concatenate(
-        [
-            lo + g * [hi[0] - lo[0], 0],
-            lo + g * [0, hi[1] - lo[1]],
-            hi - g * [hi[0] - lo[0], 0],
-            hi - g * [0, hi[1] - lo[1]],
-        ]
-    )
-    px = (cam.distort(edge) * cam.f + [cam.cx, cam.cy]) * s
+    span_x, span_y = np.array([hi[0] - lo[0], 0.0]), np.array([0.0, hi[1] - lo[1]])
+    outline = np.concatenate([lo + g * span_x, lo + g * span_y, hi - g * span_x, hi - g * span_y])
+    px = (cam.distort(outline) * cam.f + [cam.cx, cam.cy]) * s
     x0, y0 = np.floor(px.min(axis=0)).astype(int) - 2 * s
     x1, y1 = np.ceil(px.max(axis=0)).astype(int) + 2 * s
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cam.width * s), min(y1, cam.height * s)
@@ -70,8 +59,8 @@ def _cast(world: World, origin: np.ndarray, dirs: np.ndarray, cam: Intrinsics, p
     depth = np.full((hs, ws), np.inf, np.float32)
     ids = np.full((hs, ws), -1, np.int16)
     for index, prim in enumerate(world.primitives):
-        bounds = prim.bounds
-        window = (slice(0, hs), slice(0, ws)) if bounds is None else _window(bounds, cam, pose, s)
+        hull = prim.hull
+        window = (slice(0, hs), slice(0, ws)) if hull is None else _window(hull, cam, pose, s)
         if window is None:
             continue
         sub = dirs[window]
@@ -82,9 +71,7 @@ def _cast(world: World, origin: np.ndarray, dirs: np.ndarray, cam: Intrinsics, p
     return depth, ids
 
 
-def _shade(
-    world: World, origin: np.ndarray, dirs: np.ndarray, depth: np.ndarray, ids: np.ndarray
-) -> np.ndarray:
+def _shade(world: World, origin: np.ndarray, dirs: np.ndarray, depth: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Lambert + ambient colour of every subpixel: [Hs, Ws, 3] float32 in [0, 1]."""
     flat_ids = ids.reshape(-1) + 1  # 0 = sky
     order = np.argsort(flat_ids, kind="stable")
@@ -97,7 +84,8 @@ def _shade(
         rows = order[ends[index] : ends[index + 1]]
         if rows.size == 0:
             continue
-        points = origin + flat_depth[rows, None] * flat_dirs[rows]
+        # np.take is several times faster than fancy indexing for row gathers
+        points = origin + np.take(flat_depth, rows)[:, None] * np.take(flat_dirs, rows, axis=0)
         normals, albedo = prim.surface(points)
         lambert = np.maximum(normals @ sun, 0.0)
         rgb[rows] = albedo * (world.light.ambient + world.light.diffuse * lambert)[:, None]
@@ -110,7 +98,7 @@ def render_view(
     """Render one view; `rays` may pass `cam.pixel_rays(supersample)` precomputed for many views."""
     s = supersample
     cam_rays = cam.pixel_rays(s).astype(np.float32) if rays is None else rays  # [Hs, Ws, 3]
-    dirs = cam_rays @ pose.R.astype(np.float32)  # world-frame directions: R^T d for each row d
+    dirs = rows_times(cam_rays.reshape(-1, 3), pose.R).reshape(cam_rays.shape)  # world frame: R^T d per row
     origin = pose.centre.astype(np.float32)
     depth, ids = _cast(world, origin, dirs, cam, pose, s)
     rgb = _shade(world, origin, dirs, depth, ids)

@@ -25,30 +25,34 @@ class Texture:
 
     @cached_property
     def packed(self) -> np.ndarray:
-        """The pixels as one little-endian RGBX uint32 each, for fast gathers: [H * W]."""
-        rgbx = np.zeros((*self.pixels.shape[:2], 4), np.uint8)
-        rgbx[..., :3] = self.pixels
+        """The pixels as little-endian RGBX uint32s, with the first row and column repeated after the
+        last ones so that bilinear neighbours need no wrap-around: [(H + 1) * (W + 1)]."""
+        h, w = self.pixels.shape[:2]
+        rgbx = np.zeros((h + 1, w + 1, 4), np.uint8)
+        rgbx[:h, :w, :3] = self.pixels
+        rgbx[h, :w, :3] = self.pixels[0]
+        rgbx[:, w] = rgbx[:, 0]
         return rgbx.view(np.uint32).reshape(-1)
 
     def _gather(self, index: np.ndarray) -> np.ndarray:
-        """Colours 0-255 of flat pixel indices [N]: [N, 3] float32."""
-        return np.take(self.packed, index).view(np.uint8).reshape(-1, 4)[:, :3].astype(np.float32)
+        """Colours 0-255 of flat indices into `packed` [N]: [N, 4] float32 (the 4th is padding)."""
+        return np.take(self.packed, index).view(np.uint8).reshape(-1, 4).astype(np.float32)
 
     def sample(self, uv: np.ndarray) -> np.ndarray:
         """Colours in [0, 1] at texture coordinates uv [N, 2] (u across, v down): [N, 3] float32."""
         h, w = self.pixels.shape[:2]
         x = uv[:, 0].astype(np.float32) * w - 0.5
         y = uv[:, 1].astype(np.float32) * h - 0.5
-        x0, y0 = np.floor(x), np.floor(y)
+        x -= w * np.floor(x / w)  # wrap into [0, w] in floats: integer modulo is ten times slower
+        y -= h * np.floor(y / h)
+        x0, y0 = np.minimum(np.floor(x), w - 1), np.minimum(np.floor(y), h - 1)
         fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-        i0, j0 = x0.astype(np.int64) % w, y0.astype(np.int64) % h
-        i1, j1 = (i0 + 1) % w, (j0 + 1) % h
-        row0, row1 = j0 * w, j1 * w
-        a, b = self._gather(row0 + i0), self._gather(row0 + i1)
-        c, d = self._gather(row1 + i0), self._gather(row1 + i1)
+        index = y0.astype(np.int32) * (w + 1) + x0.astype(np.int32)  # [N] top-left neighbour in `packed`
+        a, b = self._gather(index), self._gather(index + 1)
+        c, d = self._gather(index + (w + 1)), self._gather(index + (w + 2))
         top = a + (b - a) * fx
         bottom = c + (d - c) * fx
-        return (top + (bottom - top) * fy) * np.float32(1.0 / 255.0)
+        return (top + (bottom - top) * fy)[:, :3] * np.float32(1.0 / 255.0)
 
 
 def _colour(rng: np.random.Generator, value: tuple[float, float] = (0.15, 0.95)) -> tuple[int, int, int]:
@@ -162,9 +166,7 @@ _DENSITY: dict[Style, tuple[float, float]] = {
 }
 
 
-def make_texture(
-    rng: np.random.Generator, width: int, height: int, style: Style, feature: float = 16.0
-) -> Texture:
+def make_texture(rng: np.random.Generator, width: int, height: int, style: Style, feature: float = 16.0) -> Texture:
     """A unique texture of the given style, overlaid with blobs and script and shaded by fractal noise.
 
     `feature` is the size in texels of the largest blobs, checker cells and glyphs (about 10 cm).

@@ -51,7 +51,7 @@ class World:
     @property
     def objects(self) -> tuple[Primitive, ...]:
         """The bounded primitives standing on the floor."""
-        return tuple(p for p in self.primitives if p.bounds is not None)
+        return tuple(p for p in self.primitives if p.hull is not None)
 
     def with_objects(self, extra: tuple[Primitive, ...]) -> World:
         """This world with more primitives (e.g. markers for tests)."""
@@ -137,9 +137,7 @@ def build_world(seed: int, layout: WorldLayout | None = None) -> World:
     rng = np.random.default_rng([seed, 0x5EED])
     texels = lay.floor_texels / (2 * lay.backdrop_radius)  # per metre, on the floor and the backdrop
     feature = FEATURE_METRES * texels
-    floor = Floor(
-        lay.backdrop_radius, make_texture(rng, lay.floor_texels, lay.floor_texels, "stone", feature)
-    )
+    floor = Floor(lay.backdrop_radius, make_texture(rng, lay.floor_texels, lay.floor_texels, "stone", feature))
     circumference = 2 * math.pi * lay.backdrop_radius
     backdrop_tex = make_texture(
         rng, int(circumference * texels), int(lay.backdrop_height * texels), "bricks", 2 * feature

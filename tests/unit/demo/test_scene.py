@@ -79,21 +79,14 @@ def test_written_photos_are_the_views_from_the_recorded_poses(small_scene: DemoS
         assert same < 4.0 < shifted, (name, same, shifted)
 
 
-def _visible_marker_centroids(
-    ids: np.ndarray, depth: np.ndarray, s: int, first: int
-) -> dict[int, np.ndarray]:
+def _visible_marker_centroids(ids: np.ndarray, depth: np.ndarray, s: int, first: int) -> dict[int, np.ndarray]:
     """Centroids (pixel coordinates) of the markers that are whole in this view: not cut by the image
     edge and with nothing nearer around them."""
     found = {}
     for marker in np.unique(ids[ids >= first]):
         mask = ids == marker
         rows, cols = np.nonzero(mask)
-        if (
-            rows.min() == 0
-            or cols.min() == 0
-            or rows.max() == ids.shape[0] - 1
-            or cols.max() == ids.shape[1] - 1
-        ):
+        if rows.min() == 0 or cols.min() == 0 or rows.max() == ids.shape[0] - 1 or cols.max() == ids.shape[1] - 1:
             continue
         ring = np.zeros_like(mask)
         ring[1:-1, 1:-1] = mask[:-2, 1:-1] | mask[2:, 1:-1] | mask[1:-1, :-2] | mask[1:-1, 2:]
@@ -113,16 +106,12 @@ def test_ground_truth_projects_markers_to_where_they_are_drawn(small_scene: Demo
     paint = Texture(np.full((2, 2, 3), 255, np.uint8))
     base = build_world(truth.seed)
     first = len(base.primitives)
-    world = base.with_objects(
-        tuple(Sphere(c, MARKER_RADIUS, np.eye(3, dtype=np.float32), paint) for c in centres)
-    )
+    world = base.with_objects(tuple(Sphere(c, MARKER_RADIUS, np.eye(3, dtype=np.float32), paint) for c in centres))
     checked = 0
     for pose in truth.poses.values():
         view = render_view(world, truth.intrinsics, pose, supersample=4)
         for marker, centroid in _visible_marker_centroids(view.ids, view.depth, 4, first).items():
-            expected = colmap_project(
-                truth.intrinsics, pose.to_camera(centres[marker - first : marker - first + 1])
-            )
+            expected = colmap_project(truth.intrinsics, pose.to_camera(centres[marker - first : marker - first + 1]))
             assert np.linalg.norm(centroid - expected[0]) < 0.2, (marker, centroid, expected)
             checked += 1
     assert checked >= 10, f"only {checked} whole markers in view"
