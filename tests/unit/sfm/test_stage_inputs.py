@@ -134,13 +134,13 @@ def test_two_unrelated_photo_sets_are_reported_as_separate_groups(
 
 
 def test_a_video_is_turned_into_frames_and_reconstructed(fox_dir: Path, tmp_path: Path) -> None:
-    """A phone-style video (with blurred frames) gives sharp frames, sequential pairing and a model."""
-    source = folder(tmp_path, "video")
-    write_video(sorted(fox_dir.glob("*.jpg")), source / "orbit.mp4", (270, 480), blurred_every=3)
+    """A video object (with blurred frames) gives sharp frames, sequential pairing and a model."""
+    video = write_video(sorted(fox_dir.glob("*.jpg")), tmp_path / "orbit.mp4", (270, 480), blurred_every=3)
     store = LocalStore(tmp_path / "store")
+    store.put_file("jobs/vid/images/orbit.mp4", video)
     params = FAST.model_copy(update={"video_target_frames": 24})
-    run = run_stage([images_ready("vid", upload(store, "vid", source), params, input_kind="video")], store,
-                    sfm_settings(tmp_path))
+    job = images_ready("vid", store.uri("jobs/vid/images/orbit.mp4"), params, input_kind="video")
+    run = run_stage([job], store, sfm_settings(tmp_path))
     event = run.final("vid")
     assert isinstance(event, SfmCompleted), event
     report = stored_report(store, event.data.report_uri)
