@@ -60,10 +60,8 @@ def compress(
         encoded = encode_sog(loaded.splats, params)
         progress(0.8, "write")
         write_to(sink, encoded)
-        fidelity = None
-        if params.measure_fidelity:
-            progress(0.9, "fidelity")
-            fidelity = _fidelity(loaded, encoded, params, scorer)
+        progress(0.9, "fidelity")
+        fidelity = _fidelity(loaded, encoded, params, scorer)
     seconds = time.perf_counter() - started
     report = _report(ply_path, loaded, encoded, params, fidelity, seconds, memory.peak_bytes)
     log.info("compressed", splats=report.metrics.splats, dropped=report.metrics.dropped_splats,
@@ -74,7 +72,7 @@ def compress(
 
 
 def _report(ply_path: Path, loaded: LoadedPly, encoded: EncodedSog, params: CompressParams,
-            fidelity: FidelityDetail | None, seconds: float, peak_bytes: int) -> CompressReport:
+            fidelity: FidelityDetail, seconds: float, peak_bytes: int) -> CompressReport:
     ply_bytes = ply_path.stat().st_size
     sog_bytes = encoded.total_bytes
     files = tuple(FileSize(name=name, bytes=len(data)) for name, data in encoded.files)
@@ -88,7 +86,7 @@ def _report(ply_path: Path, loaded: LoadedPly, encoded: EncodedSog, params: Comp
         webp_files=sum(1 for f in files if f.name.endswith(".webp")),
         seconds=seconds,
         peak_memory_bytes=peak_bytes,
-        fidelity=fidelity.summary() if fidelity else None,
+        fidelity=fidelity.summary(),
     )
     return CompressReport(
         metrics=metrics, params=params, input_rows=loaded.rows, files=files,

@@ -62,10 +62,6 @@ def _codebook_texels(values: npt.NDArray[np.float32], alpha: U8 | int, name: str
     return rgba(idx[:, 0], idx[:, 1], idx[:, 2], alpha), meta
 
 
-def _webp(image: U8, params: CompressParams) -> bytes:
-    return encode_webp(image, params.webp_method, params.webp_quality)
-
-
 def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped."""
     clock = _Clock()
@@ -98,7 +94,7 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     bounds = MeansMeta(mins=short_floats(position.mins), maxs=short_floats(position.maxs))  # type: ignore[arg-type]
     meta = SogMeta(count=splats.count, means=bounds,
                    scales=scales_meta, sh0=sh0_meta, shN=shn_meta)
-    files = [(name, _webp(images[name], params)) for name in meta.files]
+    files = [(name, encode_webp(images[name])) for name in meta.files]
     files.append(("meta.json", meta.to_json()))
     clock.lap("webp")
     return EncodedSog(files=files, meta=meta, order=order, palette_backend=backend, step_seconds=clock.steps)

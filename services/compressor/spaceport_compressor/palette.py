@@ -51,8 +51,11 @@ def choose_searcher(n: int, size: int, dims: int, seed: int) -> tuple[Searcher, 
 
 
 def _distinct(x: F32) -> tuple[F32, I64]:
-    rows, inverse = np.unique(x, axis=0, return_inverse=True)
-    return rows.astype(np.float32), inverse.reshape(-1).astype(np.int64)
+    """Distinct rows and each row's index among them, found through a 64-bit hash of the row's bits."""
+    multipliers = np.random.default_rng(0x5EED).integers(1, 2**63, x.shape[1], dtype=np.uint64) | np.uint64(1)
+    hashes = (np.ascontiguousarray(x).view(np.uint32).astype(np.uint64) * multipliers).sum(axis=1)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    return x[first], inverse.reshape(-1).astype(np.int64)
 
 
 def _member_sums(x: F32, labels: I64, size: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -63,23 +66,26 @@ def _member_sums(x: F32, labels: I64, size: int) -> tuple[npt.NDArray[np.float64
     return sums, counts
 
 
-def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None) -> Palette:
-    """Cluster rows of `x` [N, D] into at most `size` centroids; unused centroids are dropped."""
+def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None,
+                batch_size: int = BATCH_SIZE) -> Palette:
+    """Cluster rows of `x` [N, D] into at most `size` centroids; unused centroids are dropped.
+
+    Each step assigns a random batch of `batch_size` rows (all rows when N is smaller: plain Lloyd), then a
+    final pass labels every row and sets each centroid to the mean of its rows.
+    """
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = x.shape[0]
-    distinct = x
-    if n <= 2 * size:
-        distinct, inverse = _distinct(x)
-        if distinct.shape[0] <= size:
-            return Palette(distinct, inverse, "distinct")
+    distinct, inverse = _distinct(x)
+    if distinct.shape[0] <= size:
+        return Palette(distinct, inverse, "distinct")
     backend = "given"
     if searcher is None:
-        searcher, backend = choose_searcher(min(n, BATCH_SIZE), size, x.shape[1], seed)
+        searcher, backend = choose_searcher(n, size, x.shape[1], seed)
     rng = np.random.default_rng(seed)
     centroids = distinct[rng.choice(distinct.shape[0], size, replace=False)].astype(np.float64)
     seen = np.zeros(size)
     for _ in range(iterations):
-        batch = x if n <= BATCH_SIZE else x[np.sort(rng.choice(n, BATCH_SIZE, replace=False))]
+        batch = x if n <= batch_size else x[np.sort(rng.choice(n, batch_size, replace=False))]
         labels = searcher(batch, centroids.astype(np.float32))
         sums, counts = _member_sums(batch, labels, size)
         hit = counts > 0
@@ -89,13 +95,12 @@ def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searche
         # Mini-batch step (Sculley 2010): a centroid moves toward its batch mean at rate batch count / seen.
         centroids[hit] += (sums[hit] - counts[hit, None] * centroids[hit]) / seen[hit, None]
         _reseed_empty(centroids, seen, batch, rng)
+    # Final pass over every row: label, move each used centroid to its members' mean, label again.
     labels = searcher(x, centroids.astype(np.float32))
     sums, counts = _member_sums(x, labels, size)
     used = np.flatnonzero(counts > 0)
-    remap = np.zeros(size, dtype=np.int64)
-    remap[used] = np.arange(used.size)
     final = (sums[used] / counts[used, None]).astype(np.float32)
-    return Palette(final, remap[labels], backend)
+    return Palette(final, searcher(x, final), backend)
 
 
 def _reseed_empty(centroids: npt.NDArray[np.float64], seen: npt.NDArray[np.float64], batch: F32,

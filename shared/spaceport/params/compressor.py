@@ -10,7 +10,7 @@ Ordering = Literal["morton", "plas"]
 
 
 class CompressParams(Params):
-    """How to encode a trained model as SOG v2."""
+    """How to encode a trained model as SOG v2 (the wire form is pinned by the kernel's golden events)."""
 
     sh_bands: int = Field(
         default=3, ge=0, le=3, description="higher-order SH bands kept (fewer if the PLY has fewer)"
@@ -21,9 +21,6 @@ class CompressParams(Params):
     palette_size: int | None = Field(
         default=None, ge=1, le=65536, description="shN palette entries (None: N/16, 1,024..65,536)"
     )
-    kmeans_iterations: int = Field(default=5, ge=1, le=1000, description="k-means steps for the shN palette")
+    kmeans_iterations: int = Field(default=10, ge=1, description="mini-batch k-means steps for the shN palette")
     seed: int = Field(default=0, description="seeds k-means and PLAS: same input and seed, same bytes")
-    webp_method: int = Field(default=2, ge=0, le=6, description="libwebp lossless effort (method)")
-    webp_quality: int = Field(default=50, ge=0, le=100, description="libwebp lossless effort (quality)")
     write_bundle: bool = Field(default=True, description="also write the single-file .sog bundle")
-    measure_fidelity: bool = Field(default=True, description="decode the result and report round-trip errors")

@@ -1,0 +1,14 @@
+"""`python -m spaceport_compressor`: a compressor worker on RabbitMQ and the configured object store."""
+
+from spaceport.runtime import bootstrap
+
+from spaceport_compressor.handler import STAGE
+
+
+def main() -> None:
+    """Start the worker; settings come from SPACEPORT_* environment variables."""
+    bootstrap.main(STAGE)
+
+
+if __name__ == "__main__":
+    main()

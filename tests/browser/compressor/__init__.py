@@ -1,0 +1,1 @@
+"""The compressor's output rendered by the PlayCanvas engine."""

@@ -1,0 +1,139 @@
+"""The compressor stage on the in-memory bus and a local store: ModelTrained -> Compressed or StageFailed."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from spaceport.bus import Delivery, MemoryBus
+from spaceport.criteria import compression_results
+from spaceport.events import (
+    Compressed,
+    Envelope,
+    ModelTrained,
+    ModelTrainedData,
+    StageFailed,
+    TrainMetrics,
+    parse_event,
+)
+from spaceport.params import CompressParams, JobOptions
+from spaceport.runtime import Worker
+from spaceport.settings import Settings
+from spaceport.storage import COMPLETION_RECORD, LocalStore
+from spaceport_compressor.decoder import read_sog
+from spaceport_compressor.handler import STAGE
+from spaceport_compressor.report import CompressReport
+
+pytestmark = pytest.mark.unit
+FINAL = ("model.compressed", "stage.failed")
+
+
+def model_trained(job_id: str, ply_uri: str, params: CompressParams | None = None) -> ModelTrained:
+    """A trainer's event pointing at `ply_uri`."""
+    metrics = TrainMetrics(steps=10, steps_requested=10, gaussians=3000, initial_gaussians=3000)
+    options = JobOptions(compressor=params or CompressParams())
+    return ModelTrained(source="trainer", job_id=job_id, data=ModelTrainedData(
+        ply_uri=ply_uri, sparse_uri="file:///x/", images_uri="file:///x/", report_uri="file:///x/r.json",
+        metrics=metrics, options=options))
+
+
+async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings) -> list[Envelope]:
+    bus, seen, done = MemoryBus(), [], asyncio.Event()
+    wanted = len(events)
+
+    async def tap(delivery: Delivery) -> None:
+        await delivery.ack()
+        event = parse_event(delivery.body)
+        seen.append(event)
+        if sum(e.type in FINAL for e in seen) >= wanted:
+            done.set()
+
+    await bus.watch(("#",), tap)
+    worker = Worker(STAGE, bus, store, settings)
+    await worker.start()
+    for event in events:
+        await bus.publish(event)
+    await asyncio.wait_for(done.wait(), 120)
+    await worker.stop(grace_s=5)
+    return seen
+
+
+def run_stage(events: list[ModelTrained], store: LocalStore, settings: Settings) -> list[Envelope]:
+    """Publish the events to one compressor worker; return everything published."""
+    return asyncio.run(_run(events, store, settings))
+
+
+def final(events: list[Envelope], job_id: str) -> Envelope:
+    """The job's Compressed or StageFailed event."""
+    return next(e for e in events if e.job_id == job_id and e.type in FINAL)
+
+
+def test_trained_model_becomes_a_stored_sog(ply_sh3: Path, local_store: LocalStore, settings: Settings) -> None:
+    """The stage stores WebP files, meta.json, the bundle and the report, and publishes where they are."""
+    local_store.put_file("jobs/job-ok/trainer/model.ply", ply_sh3)
+    event = model_trained("job-ok", local_store.uri("jobs/job-ok/trainer/model.ply"))
+    seen = run_stage([event], local_store, settings)
+    done = final(seen, "job-ok")
+    assert isinstance(done, Compressed), done
+    data = done.data
+    assert data.meta_uri.endswith("jobs/job-ok/compressor/sog/meta.json") and len(data.webp_uris) == 7
+    for uri in (data.meta_uri, data.sog_uri, data.report_uri, *data.webp_uris):
+        assert local_store.exists(local_store.key_of(uri)), uri  # type: ignore[arg-type]
+    bundle = local_store.root / local_store.key_of(data.sog_uri)  # type: ignore[arg-type]
+    assert read_sog(bundle).count == 3000
+    report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(data.report_uri)))
+    assert report.metrics == data.metrics and report.fidelity is not None
+    assert data.metrics.fidelity is not None and data.metrics.fidelity.psnr_drop_db is None
+    assert data.metrics.ratio > 5 and data.metrics.webp_files == 7 and data.metrics.sh_bands == 3
+    assert all(r.passed for r in compression_results(data.metrics, True, settings.criteria))
+    assert any(e.type == "stage.progress" for e in seen if e.job_id == "job-ok")
+    assert local_store.exists(f"jobs/job-ok/compressor/{COMPLETION_RECORD}")
+
+
+def test_bundle_can_be_switched_off(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
+    """With write_bundle off, only the folder form is stored and `sog_uri` is None."""
+    local_store.put_file("jobs/job-nobundle/trainer/model.ply", ply_sh0)
+    event = model_trained("job-nobundle", local_store.uri("jobs/job-nobundle/trainer/model.ply"),
+                          CompressParams(write_bundle=False))
+    done = final(run_stage([event], local_store, settings), "job-nobundle")
+    assert isinstance(done, Compressed) and done.data.sog_uri is None and len(done.data.webp_uris) == 5
+    assert not any(k.endswith(".sog") for k in local_store.list_keys("jobs/job-nobundle/compressor/"))
+
+
+def test_bad_inputs_fail_with_reasons(ply_sh3: Path, local_store: LocalStore, settings: Settings,
+                                      tmp_path: Path) -> None:
+    """Truncated, empty and missing models end in StageFailed (not retryable) with a reason; nothing stored."""
+    cut = tmp_path / "cut.ply"
+    cut.write_bytes(ply_sh3.read_bytes()[:5000])
+    empty = tmp_path / "empty.ply"
+    empty.write_bytes(ply_sh3.read_bytes().split(b"end_header\n")[0].replace(b"vertex 3000", b"vertex 0")
+                      + b"end_header\n")
+    local_store.put_file("jobs/job-cut/trainer/model.ply", cut)
+    local_store.put_file("jobs/job-empty/trainer/model.ply", empty)
+    events = [
+        model_trained("job-cut", local_store.uri("jobs/job-cut/trainer/model.ply")),
+        model_trained("job-empty", local_store.uri("jobs/job-empty/trainer/model.ply")),
+        model_trained("job-gone", local_store.uri("jobs/job-gone/trainer/model.ply")),
+    ]
+    seen = run_stage(events, local_store, settings)
+    reasons = {}
+    for job in ("job-cut", "job-empty", "job-gone"):
+        failed = final(seen, job)
+        assert isinstance(failed, StageFailed) and not failed.data.retryable, failed
+        reasons[job] = failed.data.reason
+        assert not [k for k in local_store.list_keys(f"jobs/{job}/compressor/") if "sog" in k]
+    assert reasons == {"job-cut": "truncated_ply", "job-empty": "no_splats", "job-gone": "bad_ply_uri"}
+    assert "of 3000 splats" in final(seen, "job-cut").data.message  # type: ignore[attr-defined]
+
+
+def test_redelivered_event_republishes_the_recorded_result(ply_sh0: Path, local_store: LocalStore,
+                                                         settings: Settings) -> None:
+    """The same ModelTrained twice: the second answer is the recorded Compressed, not a second run."""
+    local_store.put_file("jobs/job-twice/trainer/model.ply", ply_sh0)
+    event = model_trained("job-twice", local_store.uri("jobs/job-twice/trainer/model.ply"))
+    first = final(run_stage([event], local_store, settings), "job-twice")
+    report_key = local_store.key_of(first.data.report_uri)  # type: ignore[attr-defined]
+    stamp = (local_store.root / report_key).stat().st_mtime_ns
+    second = final(run_stage([event], local_store, settings), "job-twice")
+    assert json.loads(second.to_json())["data"] == json.loads(first.to_json())["data"]
+    assert (local_store.root / report_key).stat().st_mtime_ns == stamp
