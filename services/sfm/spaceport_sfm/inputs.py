@@ -21,6 +21,8 @@ from spaceport_sfm.report import AcceptedImage, SkippedFile
 log = structlog.get_logger(__name__)
 
 IMAGE_FORMATS = frozenset({"JPEG", "MPO", "PNG"})
+UNREAD_SUFFIXES = frozenset({".heic", ".heif", ".avif", ".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf"})
+"""Phone and camera formats Pillow does not decode here: named, so the user knows to convert them."""
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"})
 MAX_MEGAPIXELS = 100.0
 MAX_ARCHIVE_BYTES = 20 * 1024**3
@@ -114,6 +116,10 @@ def _admit(
     candidate: _Candidate, images_dir: Path, min_side_px: int, seen: _Seen
 ) -> AcceptedImage | SkippedFile:
     name = candidate.name
+    suffix = candidate.path.suffix.lower()
+    if suffix in UNREAD_SUFFIXES:
+        return SkippedFile(name=name, reason="unsupported_format",
+                           detail=f"{suffix[1:].upper()} is not read; convert it to JPEG")
     try:
         with Image.open(candidate.path) as image:
             if image.format not in IMAGE_FORMATS:

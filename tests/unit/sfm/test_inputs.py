@@ -35,16 +35,18 @@ def reasons(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_broken_and_stray_files_are_skipped_with_reasons(photos: Path, tmp_path: Path) -> None:
-    """A truncated JPEG, a text file named .jpg, a WebP, a 1x1 image and a README are skipped; photos stay."""
+    """Truncated JPEG, text named .jpg, WebP, HEIC, a 1x1 image and a README are skipped; photos stay."""
     truncated_copy(photos / "p0.jpg", photos / "cut.jpg")
     (photos / "notes.jpg").write_text("not a photo")
     (photos / "README").write_text("hello")
     Image.new("RGB", (120, 120)).save(photos / "x.webp")
+    (photos / "IMG_0001.HEIC").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(100))
     tiny_image(photos / "dot.png")
     result = scan(photos, tmp_path)
     assert sorted(a.name for a in result.accepted) == ["p0.jpg", "p1.jpg", "p2.jpg"]
     assert reasons(result) == {"cut.jpg": "corrupt", "notes.jpg": "not_an_image", "README": "not_an_image",
-                               "x.webp": "unsupported_format", "dot.png": "too_small"}
+                               "x.webp": "unsupported_format", "IMG_0001.HEIC": "unsupported_format",
+                               "dot.png": "too_small"}
 
 
 def test_accepted_images_are_linked_under_their_names(photos: Path, tmp_path: Path) -> None:
