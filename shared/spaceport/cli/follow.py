@@ -65,9 +65,14 @@ class ProgressDisplay:
         self.tasks: dict[str, TaskID] = {
             s: self.progress.add_task("waiting", total=1.0, stage=s, start=False) for s in STAGES
         }
+        self.console = console
+        self._printed: dict[str, float] = {}
 
     def show(self, event: Envelope) -> None:
-        """Update the bars from one event."""
+        """Update the bars (on a terminal) or print a line per tenth of each stage (in logs)."""
+        if not self.console.is_terminal:
+            self._print_line(event)
+            return
         if isinstance(event, StageProgress) and event.data.stage in self.tasks:
             task = self.tasks[event.data.stage]
             self.progress.start_task(task)
@@ -77,6 +82,18 @@ class ProgressDisplay:
             task = self.tasks[STAGE_OF_RESULT[event.type]]
             self.progress.start_task(task)
             self.progress.update(task, completed=1.0, description="done")
+
+    def _print_line(self, event: Envelope) -> None:
+        if isinstance(event, StageProgress):
+            stage, fraction = event.data.stage, event.data.fraction
+            if fraction - self._printed.get(stage, -1.0) < 0.1:
+                return
+            self._printed[stage] = fraction
+            eta = f" eta {event.data.eta_seconds:.0f} s" if event.data.eta_seconds is not None else ""
+            text = " ".join(x for x in (event.data.step, event.data.message) if x)
+            self.console.print(f"{stage:<10} {fraction:6.1%}{eta}  {text}"[:160], highlight=False)
+        elif event.type in STAGE_OF_RESULT:
+            self.console.print(f"{STAGE_OF_RESULT[event.type]:<10} done", highlight=False)
 
 
 async def start_watching(bus: Bus, watch: JobWatch, display: ProgressDisplay | None = None) -> Subscription:

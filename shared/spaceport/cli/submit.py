@@ -61,19 +61,17 @@ async def _submit(source: Path, options: JobOptions, job_id: str, wait: bool, ti
 def submit(
     photos: Path = typer.Argument(..., help="a folder of photos (jpg/png), or a video (mp4/mov)"),
     preset: Preset = typer.Option("standard", help="pipeline preset (training length and resolution)"),
-    sfm_profile: Profile | None = typer.Option(
-        None, help="SfM profile (default: fast for preview, else default)"
-    ),
+    sfm_profile: Profile | None = typer.Option(None, help="SfM profile (default: fast for preview, else default)"),
     job_id: str | None = typer.Option(None, help="job id to use (default: a new one)"),
     wait: bool = typer.Option(False, "--wait", help="follow the job with a progress display until it ends"),
     timeout: float = typer.Option(4 * 3600, help="seconds to wait with --wait"),
 ) -> None:
     """Upload PHOTOS to storage, publish ImagesReady and print the job id."""
     configure_logging("warning", "console")
-    options = JobOptions.for_preset(preset, sfm_profile)
     try:
+        options = JobOptions.for_preset(preset, sfm_profile).with_overrides(overrides)
         code = asyncio.run(_submit(photos, options, job_id or new_job_id(), wait, timeout))
-    except InputError as exc:
+    except (InputError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     except TimeoutError as exc:

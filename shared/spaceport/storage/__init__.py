@@ -4,16 +4,25 @@ from spaceport.storage.factory import open_store
 from spaceport.storage.keys import COMPLETION_RECORD, UnsafeKey, job_key, job_prefix, safe_relpath
 from spaceport.storage.local import LocalStore
 from spaceport.storage.protocol import ObjectNotFound, ObjectStore
-from spaceport.storage.s3 import S3Store
 from spaceport.storage.transfer import OutputSet, download_dir, output_set, upload_dir
 
+
+def __getattr__(name: str) -> object:
+    """`S3Store` is imported lazily so that boto3 loads only where S3 is used."""
+    if name == "S3Store":
+        from spaceport.storage.s3 import S3Store
+
+        return S3Store
+    raise AttributeError(name)
+
+
 __all__ = [
+    "S3Store",
     "COMPLETION_RECORD",
     "LocalStore",
     "ObjectNotFound",
     "ObjectStore",
     "OutputSet",
-    "S3Store",
     "UnsafeKey",
     "download_dir",
     "job_key",

@@ -5,7 +5,6 @@ from urllib.parse import urlparse
 
 from spaceport.storage.local import LocalStore
 from spaceport.storage.protocol import ObjectStore
-from spaceport.storage.s3 import S3Store
 
 
 def open_store(
@@ -22,6 +21,8 @@ def open_store(
     if parsed.scheme in ("", "file"):
         return LocalStore(Path(parsed.path if parsed.scheme else url))
     if parsed.scheme == "s3":
+        from spaceport.storage.s3 import S3Store  # boto3 is only imported where S3 is used
+
         store = S3Store(
             parsed.netloc,
             parsed.path,

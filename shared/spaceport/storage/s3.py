@@ -49,9 +49,7 @@ class S3Store:
                 read_timeout=120,
             ),
         )
-        self.transfer = TransferConfig(
-            multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
-        )
+        self.transfer = TransferConfig(multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold)
 
     def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist yet."""
