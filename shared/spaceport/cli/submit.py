@@ -62,6 +62,7 @@ def submit(
     photos: Path = typer.Argument(..., help="a folder of photos (jpg/png), or a video (mp4/mov)"),
     preset: Preset = typer.Option("standard", help="pipeline preset (training length and resolution)"),
     sfm_profile: Profile | None = typer.Option(None, help="SfM profile (default: fast for preview, else default)"),
+    overrides: list[str] = typer.Option([], "--set", help="override a job parameter: stage.field=value (repeatable)"),
     job_id: str | None = typer.Option(None, help="job id to use (default: a new one)"),
     wait: bool = typer.Option(False, "--wait", help="follow the job with a progress display until it ends"),
     timeout: float = typer.Option(4 * 3600, help="seconds to wait with --wait"),
