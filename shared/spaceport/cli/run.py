@@ -24,10 +24,11 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
     """The criteria report, the figures and where the outputs are."""
     table = Table(title="success criteria", show_lines=False)
     for column in ("criterion", "stage", "result", "observed", "expected"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "expected")
     for c in summary.criteria:
         mark = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]"}.get(c.outcome, c.outcome)
-        table.add_row(c.name, c.stage, mark, str(c.observed), c.expected)
+        observed = f"{c.observed:.4g}" if isinstance(c.observed, float) else str(c.observed)
+        table.add_row(c.name, c.stage, mark, observed, c.expected)
     console.print(table)
     figures = Table(show_header=False, box=None)
     for name, value in {
