@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
@@ -22,8 +22,9 @@ log = structlog.get_logger(__name__)
 
 STEP_SPANS: dict[str, tuple[float, float]] = {
     "validation": (0.0, 0.05), "extraction": (0.05, 0.35), "matching": (0.35, 0.65),
-    "mapping": (0.65, 0.95), "statistics": (0.95, 1.0),
+    "mapping": (0.65, 0.95), "statistics": (0.95, 0.99),
 }
+"""Where each step of an attempt sits in the job's progress; 1.0 is sent once the verdict is known."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,25 @@ class ProgressUpdate:
 
 
 ProgressFn = Callable[[ProgressUpdate], None]
+
+
+class _Monotonic:
+    """Progress that never goes back: a second attempt continues from where the first one stopped."""
+
+    def __init__(self, sink: ProgressFn) -> None:
+        self.sink = sink
+        self.best = 0.0
+
+    def __call__(self, update: ProgressUpdate) -> None:
+        self.best = max(self.best, update.fraction)
+        self.sink(replace(update, fraction=self.best))
+
+    def attempt_scale(self, number: int) -> Callable[[float], float]:
+        """Map an attempt's own 0..0.99 onto what is left of the job's progress."""
+        if number == 1:
+            return lambda fraction: fraction
+        start = self.best
+        return lambda fraction: start + (0.99 - start) * fraction / 0.99
 
 
 @dataclass(frozen=True)
@@ -64,7 +84,7 @@ def reconstruct(
 ) -> SfmReport:
     """Validate, extract, match, map and gate; one heavier second attempt before a rejection."""
     run = options or RunOptions()
-    notify = progress or (lambda update: None)
+    notify = _Monotonic(progress or (lambda update: None))
     start = time.monotonic()
     notify(ProgressUpdate(0.0, "validation", "checking the images"))
     prepared = prepare_inputs(images_dir, work_dir, params, run.input_kind)
@@ -72,6 +92,7 @@ def reconstruct(
     rejection = input_rejection(prepared, params)
     if rejection is not None:
         log.info("sfm_input_rejected", reason=rejection.reason, message=rejection.message)
+        notify(ProgressUpdate(1.0, "gate", rejection.message))
         return _input_report(prepared, params, rejection, validation_s)
     attempts: list[_Attempt] = []
     current: SfmParams | None = params
@@ -84,21 +105,23 @@ def reconstruct(
         current = current.more_robust()
         if current is not None:
             log.info("sfm_retrying", reason=attempt.verdict.reason, profile=current.profile)
-    notify(ProgressUpdate(1.0, "statistics", attempts[-1].verdict.message))
+    notify(ProgressUpdate(1.0, "gate", attempts[-1].verdict.message))
     return _final_report(prepared, attempts, validation_s, time.monotonic() - start)
 
 
 def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: RunOptions,
-             notify: ProgressFn, number: int) -> _Attempt:
+             notify: _Monotonic, number: int) -> _Attempt:
     request = ChildRequest(
         images_dir=prepared.images_dir, image_names=tuple(image.name for image in prepared.accepted),
         work_dir=work_dir, params=params, threads=run.threads or -1, input_kind=prepared.input_kind,
     )
 
+    scale = notify.attempt_scale(number)
+
     def relay(child: ChildProgress) -> None:
         low, high = STEP_SPANS[child.step]
         prefix = f"attempt {number} ({params.profile}): " if number > 1 else ""
-        notify(ProgressUpdate(low + (high - low) * child.fraction, child.step, prefix + child.message))
+        notify(ProgressUpdate(scale(low + (high - low) * child.fraction), child.step, prefix + child.message))
 
     result = run_child(request, params.timeout_s, relay, run.cancelled, run.child_command)
     diagnosis = diagnose(prepared.accepted, result)

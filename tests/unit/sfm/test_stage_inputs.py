@@ -112,7 +112,8 @@ def test_a_native_crash_becomes_stage_failed_and_the_worker_goes_on(tmp_path: Pa
 def test_two_unrelated_photo_sets_are_reported_as_separate_groups(
     castle_dir: Path, fox_dir: Path, tmp_path: Path
 ) -> None:
-    """Castle and fox photos together: SfmRejected `disconnected_scenes`, both groups named and modelled."""
+    """Castle and fox photos together: SfmRejected `disconnected_scenes`, both groups named and modelled,
+    after a second attempt whose progress continues where the first stopped."""
     source = folder(tmp_path, "mixed")
     downscale(castle_dir, source, sorted(p.name for p in castle_dir.iterdir())[:8], 640)
     copy_tree(fox_dir, source)
@@ -130,6 +131,9 @@ def test_two_unrelated_photo_sets_are_reported_as_separate_groups(
     assert len(groups) == 2 and castle in groups and fox in groups
     assert "2 unrelated groups" in " ".join(event.data.hints)
     assert [a.params.profile for a in report.attempts] == ["fast", "default"]
+    fractions = [p.data.fraction for p in run.progress("mixed")]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(p.data.message.startswith("attempt 2 (default)") for p in run.progress("mixed"))
     assert {frozenset(m.image_names) for m in report.attempts[-1].models} == {frozenset(g) for g in groups}
 
 
