@@ -124,7 +124,7 @@ class Sphere(Primitive):
 
     def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         normals = ((points - self.centre) / self.radius).astype(np.float32)
-        n = normals @ self.frame.astype(np.float32)
+        n = rows_times(normals, self.frame)
         u = np.arctan2(n[:, 1], n[:, 0]) / (2 * math.pi) + 0.5
         v = np.arccos(np.clip(n[:, 2], -1.0, 1.0)) / math.pi
         return normals, self.texture.sample(np.stack([u, v], axis=1))
@@ -164,7 +164,7 @@ class Box(Primitive):
 
     def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rot = self.rotation
-        local = ((points - self.centre) @ rot) / self.half.astype(np.float32)  # [M, 3] in [-1, 1]
+        local = rows_times(points - self.centre, rot) / self.half.astype(np.float32)  # [M, 3] in [-1, 1]
         axis = np.argmax(np.abs(local), axis=1)  # [M]
         rows = np.arange(len(points))
         sign = np.sign(local[rows, axis])
@@ -174,7 +174,7 @@ class Box(Primitive):
         a = local[rows, (axis + 1) % 3] * 0.5 + 0.5
         b = local[rows, (axis + 2) % 3] * 0.5 + 0.5
         uv = np.stack([(face % 3 + a) / 3.0, (face // 3 + b) / 2.0], axis=1)
-        return normals_local @ rot.T, self.texture.sample(uv)
+        return rows_times(normals_local, rot.T), self.texture.sample(uv)
 
 
 @dataclass(frozen=True)

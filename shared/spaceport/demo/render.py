@@ -53,7 +53,9 @@ def _window(hull: np.ndarray, cam: Intrinsics, pose: Pose, s: int) -> tuple[slic
     return slice(y0, y1), slice(x0, x1)
 
 
-def _cast(world: World, origin: np.ndarray, dirs: np.ndarray, cam: Intrinsics, pose: Pose, s: int):
+def _cast(
+    world: World, origin: np.ndarray, dirs: np.ndarray, cam: Intrinsics, pose: Pose, s: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest hit per subpixel: distances [Hs, Ws] and primitive indices [Hs, Ws]."""
     hs, ws = dirs.shape[:2]
     depth = np.full((hs, ws), np.inf, np.float32)
@@ -87,7 +89,7 @@ def _shade(world: World, origin: np.ndarray, dirs: np.ndarray, depth: np.ndarray
         # np.take is several times faster than fancy indexing for row gathers
         points = origin + np.take(flat_depth, rows)[:, None] * np.take(flat_dirs, rows, axis=0)
         normals, albedo = prim.surface(points)
-        lambert = np.maximum(normals @ sun, 0.0)
+        lambert = np.maximum(rows_times(normals, sun)[:, 0], 0.0)
         rgb[rows] = albedo * (world.light.ambient + world.light.diffuse * lambert)[:, None]
     return rgb.reshape(dirs.shape)
 

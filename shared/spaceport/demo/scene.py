@@ -95,7 +95,9 @@ def write_ground_truth(scene: DemoScene) -> Path:
             for name, pose in scene.poses.items()
         },
     )
-    scene.ground_truth_path.write_text(doc.model_dump_json(indent=1) + "\n")
+    partial = scene.ground_truth_path.with_suffix(".json.partial")
+    partial.write_text(doc.model_dump_json(indent=1) + "\n")
+    partial.replace(scene.ground_truth_path)  # atomic: the file is whole or absent
     return scene.ground_truth_path
 
 
@@ -110,13 +112,27 @@ def load_ground_truth(path: Path) -> DemoScene:
     return DemoScene(root=file.parent, seed=doc.seed, intrinsics=intrinsics, poses=poses)
 
 
+def _prepare(out: Path) -> Path:
+    """Make `out/images`, dropping an earlier scene's ground truth and views; refuse foreign files there."""
+    images = out / IMAGES
+    images.mkdir(parents=True, exist_ok=True)
+    (out / GROUND_TRUTH).unlink(missing_ok=True)  # written last: no stale truth beside new photos
+    for old in images.glob("view_*.jpg"):
+        old.unlink()
+    foreign = sorted(p.name for p in images.iterdir())
+    if foreign:
+        raise FileExistsError(f"{images} holds files that are not demo views: {', '.join(foreign[:5])}")
+    return images
+
+
 def generate_scene(
     out_dir: Path, views: int = 24, seed: int = 0, width: int = 640, height: int = 480, supersample: int = 2
 ) -> DemoScene:
     """Render `views` photos of the seed's world on an orbit and write them with their ground truth.
 
-    The same arguments give byte-identical files. `supersample` s renders s x s rays per pixel
-    (box-filtered) against aliasing; 1 is about four times faster.
+    The same arguments give byte-identical files; an earlier demo scene in `out_dir` is replaced.
+    `supersample` s renders s x s rays per pixel (box-filtered) against aliasing; 1 is about four
+    times faster but gives SfM fewer, less precise features.
     """
     if views < 3:
         raise ValueError(f"views must be at least 3 for a reconstruction, got {views}")
@@ -124,24 +140,18 @@ def generate_scene(
         raise ValueError(f"image size {width}x{height} (supersample {supersample}) is too small")
     start = time.perf_counter()
     out = Path(out_dir)
-    (out / IMAGES).mkdir(parents=True, exist_ok=True)
+    images = _prepare(out)
     world = build_world(seed)
     cam = Intrinsics.phone(width, height)
     poses = orbit_poses(views, np.random.default_rng([seed, 1]))
     rays = cam.pixel_rays(supersample).astype(np.float32)
-    names = [f"view_{i:03d}.jpg" for i in range(views)]
+    digits = max(3, len(str(views - 1)))
+    names = [f"view_{i:0{digits}d}.jpg" for i in range(views)]
     for name, pose in zip(names, poses, strict=True):
         render = render_view(world, cam, pose, supersample=supersample, rays=rays)
-        Image.fromarray(render.rgb).save(out / IMAGES / name, quality=JPEG_QUALITY)
+        Image.fromarray(render.rgb).save(images / name, quality=JPEG_QUALITY)
     scene = DemoScene(root=out, seed=seed, intrinsics=cam, poses=dict(zip(names, poses, strict=True)))
     write_ground_truth(scene)
-    log.info(
-        "demo_scene_generated",
-        views=views,
-        width=width,
-        height=height,
-        seed=seed,
-        seconds=round(time.perf_counter() - start, 2),
-        out=str(out),
-    )
+    seconds = round(time.perf_counter() - start, 2)
+    log.info("demo_scene_generated", views=views, width=width, height=height, seed=seed, seconds=seconds)
     return scene

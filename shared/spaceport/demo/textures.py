@@ -75,7 +75,7 @@ def fractal_noise(rng: np.random.Generator, width: int, height: int, octaves: in
     amplitude, cells, norm = 1.0, 4, 0.0
     for _ in range(octaves):
         grid = rng.random((max(2, cells * height // width), cells), dtype=np.float32)
-        layer = Image.fromarray(grid, mode="F").resize((width, height), Image.Resampling.BICUBIC)
+        layer = Image.fromarray(grid).resize((width, height), Image.Resampling.BICUBIC)
         total += amplitude * np.asarray(layer)
         norm += amplitude
         amplitude *= 0.6

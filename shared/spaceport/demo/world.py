@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spaceport.demo.primitives import Backdrop, Box, Cylinder, Floor, Primitive, Sphere
-from spaceport.demo.textures import Style, make_texture
+from spaceport.demo.textures import Style, Texture, make_texture
 
 TEXELS_PER_METRE = 160  # objects; about one texel per pixel at 3 m with a 640-pixel-wide phone camera
 FEATURE_METRES = 0.1  # the largest blobs, glyphs and checker cells
@@ -48,11 +48,6 @@ class World:
     light: Light
     layout: WorldLayout
 
-    @property
-    def objects(self) -> tuple[Primitive, ...]:
-        """The bounded primitives standing on the floor."""
-        return tuple(p for p in self.primitives if p.hull is not None)
-
     def with_objects(self, extra: tuple[Primitive, ...]) -> World:
         """This world with more primitives (e.g. markers for tests)."""
         return World(self.primitives + extra, self.light, self.layout)
@@ -62,7 +57,10 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def _place(rng: np.random.Generator, taken: list[tuple[float, float, float]], radius: float, stage: float):
+Footprints = list[tuple[float, float, float]]  # (x, y, radius) of what already stands on the floor
+
+
+def _place(rng: np.random.Generator, taken: Footprints, radius: float, stage: float) -> tuple[float, float]:
     """A floor position (x, y) for a footprint of `radius` that keeps 0.15 m clear of the others."""
     for _ in range(500):
         r, a = stage * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
@@ -74,61 +72,58 @@ def _place(rng: np.random.Generator, taken: list[tuple[float, float, float]], ra
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random rotation: [3, 3] float32."""
     q, r = np.linalg.qr(rng.normal(size=(3, 3)))
     q = q * np.sign(np.diag(r))
     return (q if np.linalg.det(q) > 0 else -q).astype(np.float32)
 
 
-def _texture(rng: np.random.Generator, width_m: float, height_m: float):
+def _texture(rng: np.random.Generator, width_m: float, height_m: float) -> Texture:
+    """A texture of a random style for a surface of the given size, at the objects' texel density."""
     style = STYLES[int(rng.integers(len(STYLES)))]
     w = int(np.clip(width_m * TEXELS_PER_METRE, 64, 2048))
     h = int(np.clip(height_m * TEXELS_PER_METRE, 64, 2048))
     return make_texture(rng, w, h, style, feature=FEATURE_METRES * TEXELS_PER_METRE)
 
 
-def _objects(rng: np.random.Generator, layout: WorldLayout) -> list[Primitive]:
-    """Boxes, spheres (the first on top of the first box) and cylinders, not overlapping."""
-    taken: list[tuple[float, float, float]] = []
-    objects: list[Primitive] = []
-    boxes: list[Box] = []
-    f32 = np.float32
+def _boxes(rng: np.random.Generator, taken: Footprints, layout: WorldLayout) -> list[Box]:
+    """Boxes standing on the floor, each turned at random."""
+    boxes = []
     for _ in range(layout.boxes):
-        half = rng.uniform((0.18, 0.18, 0.15), (0.45, 0.45, 0.5))
+        half = rng.uniform((0.18, 0.18, 0.15), (0.45, 0.45, 0.5)).astype(np.float32)
         x, y = _place(rng, taken, float(np.hypot(half[0], half[1])), layout.stage_radius)
         edge = 2 * float(half.max())
-        box = Box(
-            np.array([x, y, half[2]], f32),
-            half.astype(f32),
-            rng.uniform(0, math.pi),
-            _texture(rng, 3 * edge, 2 * edge),
-        )
-        boxes.append(box)
-    objects += boxes
+        centre = np.array([x, y, half[2]], np.float32)
+        boxes.append(Box(centre, half, rng.uniform(0, math.pi), _texture(rng, 3 * edge, 2 * edge)))
+    return boxes
+
+
+def _spheres(rng: np.random.Generator, taken: Footprints, layout: WorldLayout, boxes: list[Box]) -> list[Sphere]:
+    """Spheres on the floor, the first one resting on top of the first box."""
+    spheres = []
     for i in range(layout.spheres):
         r = float(rng.uniform(0.2, 0.4))
         if i == 0 and boxes:
             top = boxes[0]
             r = float(min(r, top.half[0], top.half[1]))
-            centre = top.centre + np.array([0, 0, top.half[2] + r], f32)
+            centre = top.centre + np.array([0, 0, top.half[2] + r], np.float32)
         else:
             x, y = _place(rng, taken, r, layout.stage_radius)
-            centre = np.array([x, y, r], f32)
-        objects.append(
-            Sphere(centre.astype(f32), r, _random_rotation(rng), _texture(rng, 2 * math.pi * r, math.pi * r))
-        )
+            centre = np.array([x, y, r], np.float32)
+        frame = _random_rotation(rng)
+        spheres.append(Sphere(centre, r, frame, _texture(rng, 2 * math.pi * r, math.pi * r)))
+    return spheres
+
+
+def _cylinders(rng: np.random.Generator, taken: Footprints, layout: WorldLayout) -> list[Cylinder]:
+    """Upright cylinders standing on the floor."""
+    cylinders = []
     for _ in range(layout.cylinders):
         r, h = float(rng.uniform(0.12, 0.3)), float(rng.uniform(0.5, 1.3))
         x, y = _place(rng, taken, r, layout.stage_radius)
-        objects.append(
-            Cylinder(
-                np.array([x, y, 0.0], f32),
-                r,
-                h,
-                _texture(rng, 2 * math.pi * r, h),
-                _texture(rng, 2 * r, 2 * r),
-            )
-        )
-    return objects
+        side, cap = _texture(rng, 2 * math.pi * r, h), _texture(rng, 2 * r, 2 * r)
+        cylinders.append(Cylinder(np.array([x, y, 0.0], np.float32), r, h, side, cap))
+    return cylinders
 
 
 def build_world(seed: int, layout: WorldLayout | None = None) -> World:
@@ -143,4 +138,7 @@ def build_world(seed: int, layout: WorldLayout | None = None) -> World:
         rng, int(circumference * texels), int(lay.backdrop_height * texels), "bricks", 2 * feature
     )
     backdrop = Backdrop(lay.backdrop_radius, lay.backdrop_height, backdrop_tex)
-    return World((floor, backdrop, *_objects(rng, lay)), Light(), lay)
+    taken: Footprints = []
+    boxes = _boxes(rng, taken, lay)
+    objects = (*boxes, *_spheres(rng, taken, lay, boxes), *_cylinders(rng, taken, lay))
+    return World((floor, backdrop, *objects), Light(), lay)

@@ -115,3 +115,21 @@ def test_ground_truth_projects_markers_to_where_they_are_drawn(small_scene: Demo
             assert np.linalg.norm(centroid - expected[0]) < 0.2, (marker, centroid, expected)
             checked += 1
     assert checked >= 10, f"only {checked} whole markers in view"
+
+
+def test_regenerating_replaces_the_earlier_scene(tmp_path: Path) -> None:
+    """A second, smaller scene in the same folder leaves only its own photos and its own truth."""
+    generate_scene(tmp_path, views=6, seed=1, width=64, height=48, supersample=1)
+    scene = generate_scene(tmp_path, views=4, seed=2, width=64, height=48, supersample=1)
+    assert sorted(p.name for p in scene.images_dir.iterdir()) == sorted(scene.poses)
+    assert load_ground_truth(tmp_path).poses.keys() == scene.poses.keys() and len(scene.poses) == 4
+
+
+def test_foreign_files_and_too_few_views_are_refused(tmp_path: Path) -> None:
+    """generate_scene will not mix its views with other photos, and needs at least 3 views."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "holiday.jpg").write_bytes(b"not ours")
+    with pytest.raises(FileExistsError, match=r"holiday\.jpg"):
+        generate_scene(tmp_path, views=4, width=64, height=48, supersample=1)
+    with pytest.raises(ValueError, match="at least 3"):
+        generate_scene(tmp_path / "other", views=2)
