@@ -11,6 +11,7 @@ cross-checks when torchmetrics is installed) and prints one summary line per run
 import argparse
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ def parse_run(spec: str, common: list[str]) -> tuple[str, TrainParams]:
     """`preset[:k=v,...]` -> (label, params)."""
     preset, _, rest = spec.partition(":")
     data = TrainParams.preset_named(preset).model_dump()  # type: ignore[arg-type]
-    for item in [*common, *filter(None, rest.split(","))]:
+    for item in [*common, *filter(None, re.split(r",(?![^\[]*\])", rest))]:
         key, _, raw = item.partition("=")
         try:
             value = json.loads(raw)

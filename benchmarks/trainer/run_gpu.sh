@@ -6,6 +6,7 @@
 # `.baseline` folders that prepare_carry.sh builds:
 #   bash benchmarks/trainer/run_gpu.sh "standard preview" baseline
 # $1: our runs (bench_fox.py --run specs, space-separated); $2: "baseline" to run the baseline too.
+# Env: SKIP_TESTS=1 skips tests/gpu; PROFILE_SPLATS=N profiles one step at N splats first.
 # Results: $OUT/log.txt, $OUT/ours.json, $OUT/baseline.json, $OUT/gpu.txt and one preview.
 set -uo pipefail
 OUT=${OUT:-/tmp/bench-out}
@@ -37,14 +38,21 @@ fi
 
 t0=$(date +%s)
 python3 -c "from gsplat.cuda._backend import _C; print('gsplat compiled:', _C is not None)" &
+pids=($!)
 if [ -n "$WITH_BASELINE" ] && [ ! -d "$W/ssim/fused_ssim" ]; then
     cp -r .baseline/fused-ssim "$W/fused-ssim-src"
     python3 -m pip install -q --no-build-isolation --no-deps --target "$W/ssim" "$W/fused-ssim-src" &
+    pids+=($!)
 fi
-wait
+wait "${pids[@]}"  # not a bare `wait`: it would also wait for the `tee` above
 echo "compile: $(($(date +%s) - t0)) s"
 
-python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -4
+if [ -z "${SKIP_TESTS:-}" ]; then
+    python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -4
+fi
+if [ -n "${PROFILE_SPLATS:-}" ]; then
+    python3 benchmarks/trainer/profile_step.py --scene "$FOX" --splats "$PROFILE_SPLATS" 2>&1 | head -45
+fi
 
 args=()
 for r in $RUNS; do args+=(--run "$r"); done

@@ -88,9 +88,7 @@ def load_scene(
     if len(present) < len(model.images):
         log.warning("images_missing", missing=len(model.images) - len(present), registered=len(model.images))
     if len(present) < 2:
-        raise ColmapError(
-            f"only {len(present)} of {len(model.images)} registered photos found in {images_dir}"
-        )
+        raise ColmapError(f"only {len(present)} of {len(model.images)} registered photos found in {images_dir}")
     transform = fit_transform([im.world_to_cam for im in present], model.points)
 
     def build(im_index: int) -> View:

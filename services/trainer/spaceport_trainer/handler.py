@@ -56,9 +56,7 @@ def _hooks(ctx: StageContext) -> TrainHooks:
     key = ctx.prefix() + CHECKPOINTS + LATEST
 
     def on_progress(p: TrainProgress) -> None:
-        figures = {
-            k: v for k, v in (("loss", p.loss), ("psnr", p.psnr), ("gaussians", p.gaussians)) if v is not None
-        }
+        figures = {k: v for k, v in (("loss", p.loss), ("psnr", p.psnr), ("gaussians", p.gaussians)) if v is not None}
         ctx.progress(
             p.fraction,
             step="train",

@@ -151,5 +151,14 @@ class MCMCStrategy:
         opac = torch.sigmoid(splats["opacities"])
         gate = torch.sigmoid(100.0 * ((1.0 - opac) - 0.995))  # ~1 only for opacity < 0.005
         noise = torch.randn_like(splats["means"]) * (gate * scale)[:, None]
-        cov = covariances(splats["quats"], torch.exp(splats["scales"]))
+        cov = _covariances(splats["quats"], torch.exp(splats["scales"]))
         splats["means"].add_(torch.einsum("nij,nj->ni", cov, noise))
+
+
+def _covariances(quats: Tensor, scales: Tensor) -> Tensor:
+    """[N, 3, 3] covariances: gsplat's one fused kernel on CUDA, our torch version elsewhere."""
+    if quats.is_cuda:
+        from gsplat import quat_scale_to_covar_preci
+
+        return quat_scale_to_covar_preci(quats, scales, compute_covar=True, compute_preci=False, triu=False)[0]
+    return covariances(quats, scales)

@@ -116,9 +116,7 @@ def project(
     xy_d, _ = distort(camera.lens, xy)
     _, jd_c = distort(camera.lens, xy_c)
     jac = torch.stack([fx * jd_c[:, 0], fy * jd_c[:, 1]], dim=1) @ jp  # [N, 2, 3]
-    cov2d = jac @ cov_cam @ jac.transpose(-1, -2) + eps2d * torch.eye(
-        2, dtype=means.dtype, device=means.device
-    )
+    cov2d = jac @ cov_cam @ jac.transpose(-1, -2) + eps2d * torch.eye(2, dtype=means.dtype, device=means.device)
     a, b, c = cov2d[:, 0, 0], cov2d[:, 0, 1], cov2d[:, 1, 1]
     det = (a * c - b * b).clamp_min(1e-12)
     means2d = torch.stack([fx * xy_d[:, 0] + cx, fy * xy_d[:, 1] + cy], dim=-1)

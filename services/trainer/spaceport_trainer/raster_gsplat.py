@@ -24,14 +24,12 @@ def lens_kwargs(camera: Camera, device: torch.device) -> dict[str, object]:
         "radial_coeffs": torch.tensor([lens.radial], dtype=torch.float32, device=device),  # [1, 6] or [1, 4]
     }
     if lens.projection == "pinhole":
-        kwargs["tangential_coeffs"] = torch.tensor(
-            [lens.tangential], dtype=torch.float32, device=device
-        )  # [1, 2]
+        kwargs["tangential_coeffs"] = torch.tensor([lens.tangential], dtype=torch.float32, device=device)  # [1, 2]
     return kwargs
 
 
 def render_gsplat(splats: Splats, camera: Camera, sh_degree: int) -> tuple[Tensor, Tensor, Tensor]:
-    """Image [H, W, 3], alpha [H, W, 1] and the number of splats drawn (a 0-d tensor: no host sync)."""
+    """Image [H, W, 3], alpha [H, W, 1] and radii [N, 2] (0 where a splat was not drawn)."""
     from gsplat import rasterization
 
     means = splats["means"]
@@ -50,5 +48,4 @@ def render_gsplat(splats: Splats, camera: Camera, sh_degree: int) -> tuple[Tenso
         packed=False,
         **lens_kwargs(camera, means.device),  # type: ignore[arg-type]
     )
-    visible = (meta["radii"] > 0).any(dim=-1).sum() if meta["radii"].dim() == 3 else (meta["radii"] > 0).sum()
-    return image[0], alpha[0], visible
+    return image[0], alpha[0], meta["radii"][0]

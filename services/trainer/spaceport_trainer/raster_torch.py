@@ -78,9 +78,7 @@ class _Composite(torch.autograd.Function):
     @staticmethod
     def forward(ctx, means2d, conics, colors, opacities, binned, offsets, n_tiles):  # type: ignore[override]
         sid, tid = binned.splat_ids, binned.tile_ids
-        origin = (
-            torch.stack([tid % binned.tiles_x, tid // binned.tiles_x], -1).to(means2d.dtype) * offsets.tile
-        )
+        origin = torch.stack([tid % binned.tiles_x, tid // binned.tiles_x], -1).to(means2d.dtype) * offsets.tile
         dx = origin[:, :1] + offsets.xy[None, :, 0] - means2d[sid, :1]  # [M, P]
         dy = origin[:, 1:] + offsets.xy[None, :, 1] - means2d[sid, 1:]
         a, b, c = (v[:, None] for v in conics[sid].unbind(-1))
@@ -96,9 +94,7 @@ class _Composite(torch.autograd.Function):
         out = means2d.new_zeros(n_tiles, offsets.xy.shape[0], colors_a.shape[-1])
         out.index_add_(0, tid, weights[..., None] * colors_a[:, None, :])
         ctx.binned = binned
-        ctx.save_for_backward(
-            means2d, conics, colors_a, opacities, dx, dy, alpha, trans, valid & (raw < ALPHA_MAX)
-        )
+        ctx.save_for_backward(means2d, conics, colors_a, opacities, dx, dy, alpha, trans, valid & (raw < ALPHA_MAX))
         return out
 
     @staticmethod
@@ -119,9 +115,7 @@ class _Composite(torch.autograd.Function):
             [0.5 * (g_sigma * dx * dx).sum(1), (g_sigma * dx * dy).sum(1), 0.5 * (g_sigma * dy * dy).sum(1)],
             dim=-1,
         )
-        g_mean = -torch.stack(
-            [(g_sigma * (a * dx + b * dy)).sum(1), (g_sigma * (c * dy + b * dx)).sum(1)], -1
-        )
+        g_mean = -torch.stack([(g_sigma * (a * dx + b * dy)).sum(1), (g_sigma * (c * dy + b * dx)).sum(1)], -1)
         g_opac = (g_alpha * torch.where(live, alpha, torch.zeros_like(alpha))).sum(1) / opacities[sid]
         return (
             torch.zeros_like(means2d).index_add_(0, sid, g_mean),
@@ -158,9 +152,7 @@ def composite(
         zeros = means2d.new_zeros(height, width, channels + 1) + 0 * colors.sum() + 0 * means2d.sum()
         return zeros[..., :channels], zeros[..., channels:]
     offsets = _Offsets(_pixel_offsets(tile, means2d.device, means2d.dtype), tile)
-    out = _Composite.apply(
-        means2d, conics, colors, opacities, binned, offsets, binned.tiles_x * binned.tiles_y
-    )
+    out = _Composite.apply(means2d, conics, colors, opacities, binned, offsets, binned.tiles_x * binned.tiles_y)
     out = out.reshape(binned.tiles_y, binned.tiles_x, tile, tile, channels + 1)
     out = out.permute(0, 2, 1, 3, 4).reshape(binned.tiles_y * tile, binned.tiles_x * tile, channels + 1)
     out = out[:height, :width]

@@ -27,7 +27,13 @@ class RenderOutput:
 
     image: Tensor  # [H, W, 3]
     alpha: Tensor  # [H, W, 1]
-    visible: int | Tensor  # splats that reached the image (a 0-d tensor on CUDA, to avoid a sync)
+    radii: Tensor  # [N] or [N, 2] pixel radii, 0 for splats that did not reach the image
+
+    @property
+    def visible(self) -> int:
+        """How many splats reached the image (a device sync on CUDA)."""
+        r = self.radii if self.radii.dim() == 1 else self.radii.amax(dim=-1)
+        return int((r > 0).sum())
 
 
 def sh_coeffs(splats: Splats) -> Tensor:
@@ -40,17 +46,15 @@ def render(splats: Splats, camera: Camera, sh_degree: int, background: Tensor | 
     if splats["means"].is_cuda:
         from spaceport_trainer.raster_gsplat import render_gsplat
 
-        image, alpha, visible = render_gsplat(splats, camera, sh_degree)
+        image, alpha, radii = render_gsplat(splats, camera, sh_degree)
     else:
-        image, alpha, visible = render_torch(splats, camera, sh_degree)
+        image, alpha, radii = render_torch(splats, camera, sh_degree)
     if background is not None:
         image = image + (1.0 - alpha) * background
-    return RenderOutput(image=image, alpha=alpha, visible=visible)
+    return RenderOutput(image=image, alpha=alpha, radii=radii)
 
 
-def render_torch(
-    splats: Splats, camera: Camera, sh_degree: int, tile: int = CPU_TILE
-) -> tuple[Tensor, Tensor, int]:
+def render_torch(splats: Splats, camera: Camera, sh_degree: int, tile: int = CPU_TILE) -> tuple[Tensor, Tensor, int]:
     """The CPU backend: project, colour by SH, bin into tiles, composite."""
     means = splats["means"]
     opacities = torch.sigmoid(splats["opacities"])
@@ -60,10 +64,9 @@ def render_torch(
     center = camera.center.to(means.dtype)
     dirs = torch.nn.functional.normalize(means[ids] - center, dim=-1)
     colors = sh_to_color(sh_degree, dirs, sh_coeffs(splats)[ids])  # [M, 3]
-    binned = bin_tiles(
-        proj.means2d.detach(), proj.radii, proj.depths.detach(), camera.width, camera.height, tile
-    )
+    binned = bin_tiles(proj.means2d.detach(), proj.radii, proj.depths.detach(), camera.width, camera.height, tile)
     image, alpha = composite(
         proj.means2d, proj.conics, colors, opacities[ids], binned, camera.width, camera.height, tile
     )
-    return image, alpha, int(ids.numel())
+    radii = torch.zeros(len(means), dtype=proj.radii.dtype, device=means.device).index_copy(0, ids, proj.radii)
+    return image, alpha, radii

@@ -107,9 +107,7 @@ def _log_step(run: Run, loss: torch.Tensor, psnr: torch.Tensor, hooks: TrainHook
     )
     if hooks.on_progress:
         hooks.on_progress(
-            TrainProgress(
-                run.step, run.params.steps, clock.spent["train"] + run.prior_seconds, loss_v, psnr_v, count
-            )
+            TrainProgress(run.step, run.params.steps, clock.spent["train"] + run.prior_seconds, loss_v, psnr_v, count)
         )
 
 
@@ -139,9 +137,7 @@ def _loop(run: Run, data: SceneData, ckpt_dir: Path, hooks: TrainHooks, clock: _
         if hooks.should_stop and hooks.should_stop():
             _checkpoint(run, ckpt_dir, hooks, clock)
             raise TrainingStopped(run.step)
-        loss, psnr = train_step(
-            run, data, log_now=(run.step + 1) % p.log_every == 0 or run.step + 1 == p.steps
-        )
+        loss, psnr = train_step(run, data, log_now=(run.step + 1) % p.log_every == 0 or run.step + 1 == p.steps)
         run.step += 1
         if psnr is not None:
             _log_step(run, loss, psnr, hooks, clock)
@@ -169,9 +165,7 @@ def train(
         hooks.on_progress = progress
     device = pick_device(params.device)
     torch.manual_seed(params.seed)
-    scene = prepare_scene(
-        scene_dir, images_dir or scene_dir / "images", out_dir, params.camera == "undistort"
-    )
+    scene = prepare_scene(scene_dir, images_dir or scene_dir / "images", out_dir, params.camera == "undistort")
     data = load_scene(
         scene.model, scene.images_dir, params.data_factor, params.max_image_side, params.test_every, device
     )

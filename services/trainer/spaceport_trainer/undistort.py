@@ -28,9 +28,7 @@ def needs_undistortion(model: SparseModel, force: bool) -> bool:
     return force and any(lens is not None and lens.distorted for lens in lenses)
 
 
-def undistort(
-    model_dir: Path, images_dir: Path, out_dir: Path, max_image_size: int = -1
-) -> tuple[Path, Path]:
+def undistort(model_dir: Path, images_dir: Path, out_dir: Path, max_image_size: int = -1) -> tuple[Path, Path]:
     """Undistort every registered photo into `out_dir`; returns (model folder, images folder)."""
     import pycolmap
 
