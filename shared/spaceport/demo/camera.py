@@ -97,7 +97,11 @@ def look_at(centre: np.ndarray, target: np.ndarray, roll_deg: float = 0.0) -> Po
 
 @dataclass(frozen=True)
 class Orbit:
-    """A ring of camera positions around the scene, with a little variation in height, radius and aim."""
+    """A ring of camera positions around the scene, with a little variation in height, radius and aim.
+
+    Metres. The cameras look down on the stage at about 25-35 degrees: a shallower, more grazing
+    view of the floor cost SfM an order of magnitude in pose accuracy (0.5% instead of 0.04%).
+    """
 
     radius: float = 3.9
     height: float = 2.3

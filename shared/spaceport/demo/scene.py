@@ -54,7 +54,10 @@ class _GroundTruthFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     format: Literal["spaceport-demo/1"] = FORMAT
     seed: int
-    convention: str = "cam_from_world: x_cam = R @ x_world + t; OpenCV axes (x right, y down, z forward)"
+    convention: str = (
+        "cam_from_world: x_cam = R @ x_world + t; OpenCV camera axes (x right, y down, z forward); "
+        "world z up, in metres; pixel (0.5, 0.5) is the centre of the top-left pixel, as in COLMAP"
+    )
     camera: _Camera
     images: dict[str, _CamFromWorld]
 

@@ -66,8 +66,7 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 
 
 def test_written_photos_are_the_views_from_the_recorded_poses(small_scene: DemoScene) -> None:
-    """Re-rendering each recorded pose matches its JPEG's luma to < 4 levels on average (compression);
-    the same comparison shifted by one pixel is well above that."""
+    """Re-rendering each recorded pose matches its JPEG's luma within 4 levels on average; 1 px off does not."""
     truth = load_ground_truth(small_scene.root)
     world = build_world(truth.seed)
     for name, pose in truth.poses.items():
@@ -80,8 +79,7 @@ def test_written_photos_are_the_views_from_the_recorded_poses(small_scene: DemoS
 
 
 def _visible_marker_centroids(ids: np.ndarray, depth: np.ndarray, s: int, first: int) -> dict[int, np.ndarray]:
-    """Centroids (pixel coordinates) of the markers that are whole in this view: not cut by the image
-    edge and with nothing nearer around them."""
+    """Pixel centroids of the markers seen whole: not cut by the image edge, nothing nearer around them."""
     found = {}
     for marker in np.unique(ids[ids >= first]):
         mask = ids == marker
@@ -98,8 +96,7 @@ def _visible_marker_centroids(ids: np.ndarray, depth: np.ndarray, s: int, first:
 
 
 def test_ground_truth_projects_markers_to_where_they_are_drawn(small_scene: DemoScene) -> None:
-    """Small spheres added to the world are drawn within 0.2 px of where the recorded camera projects
-    their centres (SIMPLE_RADIAL distortion applied), in every view where they are whole."""
+    """Added marker spheres are drawn within 0.2 px of their centres' SIMPLE_RADIAL projection, all views."""
     truth = load_ground_truth(small_scene.root)
     rng = np.random.default_rng(11)
     centres = np.column_stack([rng.uniform(-1.5, 1.5, (12, 2)), rng.uniform(1.9, 2.1, 12)]).astype(np.float32)

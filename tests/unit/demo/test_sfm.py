@@ -51,8 +51,7 @@ def test_every_view_is_registered(reconstruction: tuple[DemoScene, "pycolmap.Rec
 
 
 def test_poses_match_the_truth(reconstruction: tuple[DemoScene, "pycolmap.Reconstruction"]) -> None:
-    """After similarity alignment: camera centres within 0.3% (median) and 1% (max) of the scene scale,
-    rotations within 0.3 deg (median) and 0.5 deg (max)."""
+    """Aligned centres within 0.3% median / 1% max of the scene scale, rotations within 0.3 / 0.5 deg."""
     scene, model = reconstruction
     errors = pose_errors(estimated_poses(model), scene)
     assert errors.compared == VIEWS, errors.summary()
@@ -61,7 +60,7 @@ def test_poses_match_the_truth(reconstruction: tuple[DemoScene, "pycolmap.Recons
 
 
 def test_intrinsics_match_the_truth(reconstruction: tuple[DemoScene, "pycolmap.Reconstruction"]) -> None:
-    """One SIMPLE_RADIAL camera: focal length within 0.5%, k within 0.005, principal point within 2 px."""
+    """One SIMPLE_RADIAL camera: f within 0.5%, k within 0.005, principal point within 2 px of the truth."""
     scene, model = reconstruction
     (camera,) = model.cameras.values()
     assert camera.model.name == "SIMPLE_RADIAL"
