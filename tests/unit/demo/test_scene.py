@@ -114,12 +114,16 @@ def test_ground_truth_projects_markers_to_where_they_are_drawn(small_scene: Demo
     assert checked >= 10, f"only {checked} whole markers in view"
 
 
-def test_regenerating_replaces_the_earlier_scene(tmp_path: Path) -> None:
-    """A second, smaller scene in the same folder leaves only its own photos and its own truth."""
-    generate_scene(tmp_path, views=6, seed=1, width=64, height=48, supersample=1)
-    scene = generate_scene(tmp_path, views=4, seed=2, width=64, height=48, supersample=1)
+def test_regenerating_replaces_the_earlier_scene(small_scene: DemoScene, tmp_path: Path) -> None:
+    """Generating where a larger scene was leaves only the new photos and the new truth."""
+    (tmp_path / "images").mkdir()
+    for path in small_scene.image_paths:
+        (tmp_path / "images" / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "ground_truth.json").write_bytes(small_scene.ground_truth_path.read_bytes())
+    scene = generate_scene(tmp_path, views=3, seed=2, width=64, height=48, supersample=1)
     assert sorted(p.name for p in scene.images_dir.iterdir()) == sorted(scene.poses)
-    assert load_ground_truth(tmp_path).poses.keys() == scene.poses.keys() and len(scene.poses) == 4
+    reloaded = load_ground_truth(tmp_path)
+    assert reloaded.seed == 2 and list(reloaded.poses) == list(scene.poses) and len(scene.poses) == 3
 
 
 def test_foreign_files_and_too_few_views_are_refused(tmp_path: Path) -> None:
