@@ -36,15 +36,15 @@ def _levels(ordered: F64, size: int) -> F64:
     return sums[members > 0] / members[members > 0]
 
 
-def fit_codebook(values: npt.ArrayLike, size: int = CODEBOOK_SIZE) -> F32:
-    """A sorted codebook of exactly `size` float32 values for `values` (padded with the last one)."""
+def fit_codebook(values: npt.ArrayLike, levels: int = CODEBOOK_SIZE) -> F32:
+    """A sorted 256-entry float32 codebook using at most `levels` distinct values (padded with the last)."""
     flat = np.sort(np.asarray(values, dtype=np.float64).ravel())
     if flat.size == 0:
-        return np.zeros(size, dtype=np.float32)
+        return np.zeros(CODEBOOK_SIZE, dtype=np.float32)
     distinct = np.unique(flat.astype(np.float32))
-    levels = distinct if distinct.size <= size else _levels(flat, size)
-    book = np.unique(levels.astype(np.float32))[:size]
-    return np.concatenate([book, np.full(size - book.size, book[-1], dtype=np.float32)])
+    chosen = distinct if distinct.size <= levels else _levels(flat, levels)
+    book = np.unique(chosen.astype(np.float32))[:levels]
+    return np.concatenate([book, np.full(CODEBOOK_SIZE - book.size, book[-1], dtype=np.float32)])
 
 
 def encode(values: npt.ArrayLike, codebook: F32) -> npt.NDArray[np.uint8]:

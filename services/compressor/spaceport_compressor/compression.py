@@ -91,5 +91,6 @@ def _report(ply_path: Path, loaded: LoadedPly, encoded: EncodedSog, params: Comp
     return CompressReport(
         metrics=metrics, params=params, input_rows=loaded.rows, files=files,
         palette_size=encoded.meta.shN.count if encoded.meta.shN else None,
-        palette_backend=encoded.palette_backend, step_seconds=encoded.step_seconds, fidelity=fidelity,
+        palette_backend=encoded.palette_backend, palette_levels=encoded.shn_levels,
+        step_seconds=encoded.step_seconds, fidelity=fidelity,
     )

@@ -28,6 +28,7 @@ class EncodedSog:
     meta: SogMeta
     order: I64  # [N] texel i holds input splat order[i]
     palette_backend: str = ""
+    shn_levels: int | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -83,11 +84,11 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     }
     images = {name: pack_texels(rows, size) for name, rows in texels.items()}
     clock.lap("quantize")
-    shn_meta, backend = None, ""
+    shn_meta, backend, levels = None, "", None
     if splats.sh_bands > 0:
         shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations,
                          params.seed)
-        shn_meta, backend = shn.meta, shn.backend
+        shn_meta, backend, levels = shn.meta, shn.backend, shn.levels
         images["shN_centroids.webp"] = shn.atlas
         images["shN_labels.webp"] = pack_texels(shn.label_texels, size)
         clock.lap("palette")
@@ -97,4 +98,5 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     files = [(name, encode_webp(images[name])) for name in meta.files]
     files.append(("meta.json", meta.to_json()))
     clock.lap("webp")
-    return EncodedSog(files=files, meta=meta, order=order, palette_backend=backend, step_seconds=clock.steps)
+    return EncodedSog(files=files, meta=meta, order=order, palette_backend=backend, shn_levels=levels,
+                      step_seconds=clock.steps)

@@ -2,6 +2,7 @@
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -107,7 +108,9 @@ def _scan_groups(block: F32, centroids: F32, member_group: I64, near: npt.NDArra
 
 @functools.cache
 def torch_device() -> str | None:
-    """'cuda' when torch with a usable GPU is installed, else None."""
+    """'cuda' when an NVIDIA driver is loaded and torch can use it, else None (torch is not imported)."""
+    if not Path("/proc/driver/nvidia/version").exists():
+        return None
     try:
         import torch
     except ImportError:

@@ -29,6 +29,8 @@ class CompressReport(BaseModel):
     files: tuple[FileSize, ...]
     palette_size: int | None = None
     palette_backend: str = ""
+    palette_levels: int | None = None
+    """Distinct values of the shN coefficient codebook (of its 256 entries)."""
     step_seconds: dict[str, float]
     fidelity: FidelityDetail | None = None
 
