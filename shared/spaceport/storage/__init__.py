@@ -17,12 +17,12 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "S3Store",
     "COMPLETION_RECORD",
     "LocalStore",
     "ObjectNotFound",
     "ObjectStore",
     "OutputSet",
+    "S3Store",
     "UnsafeKey",
     "download_dir",
     "job_key",
