@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore
 

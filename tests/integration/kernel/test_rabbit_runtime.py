@@ -8,13 +8,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from spaceport.bus import Delivery, QueueSpec
 from spaceport.bus.rabbitmq import RabbitBus
 from spaceport.events import Envelope, ImagesReady, ImagesReadyData, parse_event
 from spaceport.runtime import Worker
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore, S3Store
-
 from tests.integration.conftest import delete_topology
 from tests.integration.kernel.workers import echo_workers, worker_env
 from tests.support.echo_stage import ECHO_STAGE

@@ -4,8 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
-from spaceport.storage import S3Store, open_store
 
+from spaceport.storage import S3Store, open_store
 from tests.unit.kernel import storage_contract as contract
 
 pytestmark = pytest.mark.integration

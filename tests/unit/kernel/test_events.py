@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from spaceport.events import (
     EVENT_CLASSES,
     ImagesReady,
@@ -17,7 +18,6 @@ from spaceport.events import (
     json_schemas,
     parse_event,
 )
-
 from tests.unit.kernel.samples import JOB, sample_events
 
 pytestmark = pytest.mark.unit

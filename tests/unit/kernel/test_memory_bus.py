@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+
 from spaceport.bus import Delivery, MemoryBus, QueueSpec, topic_matches
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-from spaceport.storage import LocalStore, UnsafeKey, job_prefix, open_store, safe_relpath
 
+from spaceport.storage import LocalStore, UnsafeKey, job_prefix, open_store, safe_relpath
 from tests.unit.kernel import storage_contract as contract
 
 pytestmark = pytest.mark.unit

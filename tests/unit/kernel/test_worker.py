@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+
 from spaceport.bus import Delivery, MemoryBus
 from spaceport.events import (
     Envelope,
