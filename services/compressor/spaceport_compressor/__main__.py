@@ -1,7 +1,6 @@
 """`python -m spaceport_compressor`: a compressor worker on RabbitMQ and the configured object store."""
 
 from spaceport.runtime import bootstrap
-
 from spaceport_compressor.handler import STAGE
 
 

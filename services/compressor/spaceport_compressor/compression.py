@@ -5,9 +5,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import structlog
+
 from spaceport.events.metrics import CompressMetrics
 from spaceport.params.compressor import CompressParams
-
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import EncodedSog, encode_sog
 from spaceport_compressor.fidelity import FidelityDetail, HeldoutScorer, measure

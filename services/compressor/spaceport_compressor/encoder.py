@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from spaceport.params.compressor import CompressParams
 
+from spaceport.params.compressor import CompressParams
 from spaceport_compressor import codebook
 from spaceport_compressor.layout import encode_webp, pack_texels, rgba, texture_size
 from spaceport_compressor.meta import CodebookMeta, MeansMeta, SogMeta, short_floats

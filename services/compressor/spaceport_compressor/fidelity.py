@@ -5,8 +5,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
-from spaceport.events.metrics import Fidelity
 
+from spaceport.events.metrics import Fidelity
 from spaceport_compressor.splats import SH_C0, SH_COEFFS_PER_CHANNEL, SplatCloud
 
 F64 = npt.NDArray[np.float64]

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+
 from spaceport.criteria import compression_results
 from spaceport.events import Compressed, CompressedData, Envelope, ModelTrained
 from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, output_set
-
 from spaceport_compressor.compression import Progress, compress
 from spaceport_compressor.fidelity import HeldoutScorer
 from spaceport_compressor.report import CompressReport

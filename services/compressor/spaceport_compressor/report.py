@@ -1,9 +1,9 @@
 """The compression report: what `Compressed` carries, plus the details kept in the report JSON."""
 
 from pydantic import BaseModel, ConfigDict
+
 from spaceport.events.metrics import CompressMetrics
 from spaceport.params.compressor import CompressParams
-
 from spaceport_compressor.fidelity import FidelityDetail
 from spaceport_compressor.meta import GENERATOR
 
