@@ -20,7 +20,9 @@ I64 = npt.NDArray[np.int64]
 MAX_PALETTE = 65536
 """Labels are 16-bit."""
 MIN_AUTO_PALETTE = 1024
-AUTO_SPLATS_PER_ENTRY = 16
+AUTO_SPLATS_PER_ENTRY = 20
+"""On 100k synthetic splats the SH error falls slowly with the palette (N/32: 0.237, N/16: 0.225, N/12: 0.218
+relative RMS) while its bytes grow in proportion; one entry per 20 splats keeps the SH part near 3 B/splat."""
 BATCH_SIZE = 1 << 15
 """Rows per k-means step (at least 4 per centroid). On 100k splats, 6,250 entries: 10 mini-batch steps reach
 the error of 6 full Lloyd steps within 0.5 %, at half the CPU time."""
@@ -40,7 +42,7 @@ class Palette:
 
 
 def auto_palette_size(count: int) -> int:
-    """Palette entries for `count` splats when none is requested: one per 16 splats, 1,024 to 65,536."""
+    """Palette entries for `count` splats when none is requested: one per 20 splats, 1,024 to 65,536."""
     return int(min(MAX_PALETTE, max(MIN_AUTO_PALETTE, count // AUTO_SPLATS_PER_ENTRY)))
 
 

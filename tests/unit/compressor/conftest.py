@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from spaceport.params.compressor import CompressParams
 from spaceport_compressor.encoder import EncodedSog, encode_sog
 from spaceport_compressor.ply import write_ply

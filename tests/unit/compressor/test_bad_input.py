@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from spaceport_compressor.compression import compress
 from spaceport_compressor.ply import read_ply, write_ply
 from spaceport_compressor.sink import FolderSink

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from spaceport.params.compressor import CompressParams
 from spaceport_compressor.compression import write_to
 from spaceport_compressor.decoder import read_sog

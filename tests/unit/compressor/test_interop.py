@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import read_sog
 from spaceport_compressor.fidelity import measure, rotation_error_deg
@@ -12,7 +13,6 @@ from spaceport_compressor.ply import read_ply, write_ply
 from spaceport_compressor.sink import FolderSink, TeeSink, ZipSink
 from spaceport_compressor.splats import SplatCloud
 from spaceport_compressor.synthetic import synthetic_splats
-
 from tests.browser.tools import require, splat_transform
 
 pytestmark = pytest.mark.unit

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from spaceport_compressor import codebook
 from spaceport_compressor.fidelity import rotation_error_deg
 from spaceport_compressor.nearest import InvertedFileSearch, nearest_exact
@@ -125,5 +126,5 @@ def test_inverted_file_search_agrees_with_exact_search() -> None:
 
 
 def test_auto_palette_size_scales_with_the_scene() -> None:
-    """One entry per 16 splats, at least 1,024 and at most 65,536 (16-bit labels)."""
-    assert [auto_palette_size(n) for n in (500, 100_000, 5_000_000)] == [1024, 6250, 65536]
+    """One entry per 20 splats, at least 1,024 and at most 65,536 (16-bit labels)."""
+    assert [auto_palette_size(n) for n in (500, 100_000, 5_000_000)] == [1024, 5000, 65536]

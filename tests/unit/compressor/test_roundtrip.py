@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from spaceport.params.compressor import CompressParams
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import EncodedSog, encode_sog

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from spaceport.bus import Delivery, MemoryBus
 from spaceport.criteria import compression_results
 from spaceport.events import (
@@ -17,12 +18,13 @@ from spaceport.events import (
     parse_event,
 )
 from spaceport.params import CompressParams, JobOptions
-from spaceport.runtime import Worker
+from spaceport.runtime import StageContext, StageSpec, Worker
 from spaceport.settings import Settings
 from spaceport.storage import COMPLETION_RECORD, LocalStore
 from spaceport_compressor.decoder import read_sog
-from spaceport_compressor.handler import STAGE
+from spaceport_compressor.handler import STAGE, make_handler
 from spaceport_compressor.report import CompressReport
+from spaceport_compressor.splats import SplatCloud
 
 pytestmark = pytest.mark.unit
 FINAL = ("model.compressed", "stage.failed")
@@ -37,7 +39,7 @@ def model_trained(job_id: str, ply_uri: str, params: CompressParams | None = Non
         metrics=metrics, options=options))
 
 
-async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings) -> list[Envelope]:
+async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings, spec: StageSpec) -> list[Envelope]:
     bus, seen, done = MemoryBus(), [], asyncio.Event()
     wanted = len(events)
 
@@ -49,7 +51,7 @@ async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings
             done.set()
 
     await bus.watch(("#",), tap)
-    worker = Worker(STAGE, bus, store, settings)
+    worker = Worker(spec, bus, store, settings)
     await worker.start()
     for event in events:
         await bus.publish(event)
@@ -58,9 +60,10 @@ async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings
     return seen
 
 
-def run_stage(events: list[ModelTrained], store: LocalStore, settings: Settings) -> list[Envelope]:
+def run_stage(events: list[ModelTrained], store: LocalStore, settings: Settings,
+              spec: StageSpec = STAGE) -> list[Envelope]:
     """Publish the events to one compressor worker; return everything published."""
-    return asyncio.run(_run(events, store, settings))
+    return asyncio.run(_run(events, store, settings, spec))
 
 
 def final(events: list[Envelope], job_id: str) -> Envelope:
@@ -137,3 +140,28 @@ def test_redelivered_event_republishes_the_recorded_result(ply_sh0: Path, local_
     second = final(run_stage([event], local_store, settings), "job-twice")
     assert json.loads(second.to_json())["data"] == json.loads(first.to_json())["data"]
     assert (local_store.root / report_key).stat().st_mtime_ns == stamp
+
+
+def test_heldout_scorer_gives_the_psnr_drop(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
+    """A scorer from the factory rates original and decoded splats; their difference is `psnr_drop_db`."""
+    scored: list[int] = []
+
+    def fake_psnr(splats: SplatCloud) -> float:
+        scored.append(splats.count)
+        return 30.0 + 100.0 * float(splats.f_dc.mean())
+
+    def scorers(event: ModelTrained, ctx: StageContext) -> object:
+        assert event.job_id == "job-psnr" and ctx.work_dir.is_dir()
+        return fake_psnr
+
+    spec = StageSpec(name="compressor", consumes=("model.trained",), handle=make_handler(scorers))  # type: ignore[arg-type]
+    local_store.put_file("jobs/job-psnr/trainer/model.ply", ply_sh0)
+    done = final(run_stage([model_trained("job-psnr", local_store.uri("jobs/job-psnr/trainer/model.ply"))],
+                           local_store, settings, spec), "job-psnr")
+    assert isinstance(done, Compressed) and scored == [2000, 2000]
+    report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
+    assert report.fidelity is not None and report.fidelity.psnr_original_db is not None
+    drop = done.data.metrics.fidelity.psnr_drop_db  # type: ignore[union-attr]
+    assert drop == pytest.approx(report.fidelity.psnr_original_db - report.fidelity.psnr_decoded_db)  # type: ignore[operator]
+    names = [r.name for r in compression_results(done.data.metrics, True, settings.criteria)]
+    assert "fidelity_psnr_drop" in names
