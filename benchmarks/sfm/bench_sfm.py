@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import structlog
+
 from spaceport.criteria import Thresholds
 from spaceport.params import SfmParams
 from spaceport_sfm import RunOptions, SfmReport, reconstruct

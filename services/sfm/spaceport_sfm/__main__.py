@@ -1,7 +1,6 @@
 """`python -m spaceport_sfm`: run an SfM worker against RabbitMQ and the configured object store."""
 
 from spaceport.runtime import bootstrap
-
 from spaceport_sfm.handler import STAGE
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spaceport.storage import ObjectStore, OutputSet, output_set
-
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.report import SfmReport
 

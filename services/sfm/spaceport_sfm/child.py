@@ -16,8 +16,8 @@ from typing import TypeVar
 
 import pycolmap
 import structlog
-from spaceport.logging import configure_logging
 
+from spaceport.logging import configure_logging
 from spaceport_sfm.colmap_options import guided_matching_applies, uses_gpu
 from spaceport_sfm.features import extract
 from spaceport_sfm.mapping import refine_principal_point, run_mapper

@@ -3,6 +3,7 @@
 from typing import TypeVar
 
 import pycolmap
+
 from spaceport.params import SfmParams
 
 MIN_MODEL_SIZE = 3

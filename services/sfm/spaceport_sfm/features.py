@@ -5,8 +5,8 @@ from pathlib import Path
 import pycolmap
 import structlog
 from PIL import Image
-from spaceport.params import SfmParams
 
+from spaceport.params import SfmParams
 from spaceport_sfm.colmap_options import camera_mode, extraction_options, reader_options
 
 log = structlog.get_logger(__name__)

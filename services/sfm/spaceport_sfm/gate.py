@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from spaceport.criteria import CriterionResult, Thresholds, sfm_results
 from spaceport.events import SfmMetrics, SfmRejectReason
 from spaceport.params import SfmParams
-
 from spaceport_sfm.graph import substantial
 from spaceport_sfm.protocol import ChildResult
 from spaceport_sfm.report import Component

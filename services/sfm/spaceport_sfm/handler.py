@@ -5,11 +5,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import structlog
+
 from spaceport.events import Envelope, ImagesReady, SfmCompleted, SfmRejected
 from spaceport.params import SfmParams
 from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, download_dir, safe_relpath
-
 from spaceport_sfm.artifacts import store_failure, store_report
 from spaceport_sfm.errors import SfmCancelled, SfmError
 from spaceport_sfm.pipeline import ProgressFn, ProgressUpdate, RunOptions, reconstruct

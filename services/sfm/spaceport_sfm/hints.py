@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from spaceport.events import SfmRejectReason
-
 from spaceport_sfm.diagnostics import Diagnosis
 from spaceport_sfm.graph import substantial
 from spaceport_sfm.report import Component, ImageDiagnostic, ImageOutcome, SkippedFile

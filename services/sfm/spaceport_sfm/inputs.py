@@ -12,8 +12,8 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
-from spaceport.storage import UnsafeKey, safe_relpath
 
+from spaceport.storage import UnsafeKey, safe_relpath
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.quality import downscaled_grey, measure
 from spaceport_sfm.report import AcceptedImage, SkippedFile

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pycolmap
 import structlog
-from spaceport.params import SfmParams
 
+from spaceport.params import SfmParams
 from spaceport_sfm.colmap_options import mapper_options
 from spaceport_sfm.report import PrincipalPointCheck
 

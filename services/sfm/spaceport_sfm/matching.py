@@ -5,8 +5,8 @@ from typing import Literal
 
 import pycolmap
 import structlog
-from spaceport.params import SfmParams
 
+from spaceport.params import SfmParams
 from spaceport_sfm.colmap_options import matching_options
 from spaceport_sfm.report import InputKind
 from spaceport_sfm.retrieval import build_vocabulary, retrieval_pairs, tfidf_histograms

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
+
 from spaceport.criteria import Thresholds
 from spaceport.events import SfmMetrics
 from spaceport.params import SfmParams
-
 from spaceport_sfm.diagnostics import Diagnosis, diagnose
 from spaceport_sfm.gate import Verdict, attempt_metrics, judge
 from spaceport_sfm.hints import input_hints, reconstruction_hints, skipped_hints

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+
 from spaceport.events import SfmRejectReason
 from spaceport.params import SfmParams
-
 from spaceport_sfm.inputs import InputScan, scan_inputs
 from spaceport_sfm.report import AcceptedImage, InputKind, SkippedFile, VideoReport
 from spaceport_sfm.video import extract_frames

@@ -4,8 +4,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from spaceport.params import SfmParams
 
+from spaceport.params import SfmParams
 from spaceport_sfm.report import InputKind, ModelSummary, PrincipalPointCheck, Record
 
 ChildStep = Literal["extraction", "matching", "mapping", "statistics"]

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from spaceport.criteria import CriterionResult
 from spaceport.events import SfmMetrics, SfmRejectReason
 from spaceport.params import SfmParams

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pycolmap
 import pytest
+
 from spaceport.bus import Delivery, QueueSpec
 from spaceport.bus.rabbitmq import RabbitBus
 from spaceport.events import Envelope, SfmCompleted, parse_event
 from spaceport.params import SfmParams
 from spaceport.storage import S3Store
-
 from tests.conftest import REPO
 from tests.integration.conftest import delete_topology
 from tests.integration.kernel.workers import worker_env

@@ -6,6 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
 from spaceport.events import ImagesReady, ImagesReadyData
 from spaceport.params import JobOptions, SfmParams
 from spaceport.settings import Settings

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pycolmap
 import pytest
+
 from spaceport.events import SfmCompleted
 from spaceport.params import SfmParams
 from spaceport.storage import LocalStore
 from spaceport_sfm.report import SfmReport
-
 from tests.unit.sfm.harness import StageRun, run_stage
 from tests.unit.sfm.scenes import copy_tree, images_ready, sfm_settings, tiny_image, truncated_copy, upload
 

@@ -4,6 +4,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+
 from spaceport.criteria import Thresholds
 from spaceport.events import SfmMetrics
 from spaceport.params import SfmParams

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.inputs import scan_inputs
 from spaceport_sfm.preparation import input_rejection, prepare_inputs
-
 from tests.unit.sfm.scenes import noise_image, tiny_image, truncated_copy
 
 pytestmark = pytest.mark.unit

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pycolmap
 import pytest
+
 from spaceport.params import SfmParams
 from spaceport_sfm.evaluation import compare_poses, poses_of
 from spaceport_sfm.mapping import PRINCIPAL_POINT_LIMIT, refine_principal_point, run_mapper

@@ -1,6 +1,7 @@
 """SfM profiles: the production plan's values, and the heavier profile a second attempt uses."""
 
 import pytest
+
 from spaceport.params import SfmParams
 
 pytestmark = pytest.mark.unit

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from spaceport.params import SfmParams
 from spaceport_sfm.retrieval import NAME_NEIGHBOURS, build_vocabulary, retrieval_pairs, tfidf_histograms
 

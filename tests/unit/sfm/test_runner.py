@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmCancelled, SfmError
 from spaceport_sfm.protocol import ChildProgress, ChildRequest

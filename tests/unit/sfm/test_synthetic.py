@@ -3,11 +3,11 @@
 
 import numpy as np
 import pytest
+
 from spaceport.criteria import Thresholds
 from spaceport.params import SfmParams
 from spaceport_sfm import RunOptions, SfmReport, reconstruct
 from spaceport_sfm.evaluation import CameraPose, compare_poses, load_sparse_model
-
 from tests.unit.sfm.scenes import synthetic_scene
 
 pytestmark = pytest.mark.unit

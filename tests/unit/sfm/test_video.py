@@ -5,11 +5,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from spaceport.params import SfmParams
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.preparation import prepare_inputs
 from spaceport_sfm.video import extract_frames, select_frames
-
 from tests.unit.sfm.scenes import noise_image, write_video
 
 pytestmark = pytest.mark.unit
