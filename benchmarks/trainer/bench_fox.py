@@ -18,6 +18,7 @@ from pathlib import Path
 
 import structlog
 import torch
+
 from spaceport.params.trainer import TrainParams
 from spaceport_trainer.render import render
 from spaceport_trainer.train import train

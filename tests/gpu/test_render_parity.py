@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from spaceport.params.trainer import TrainParams
 from spaceport_trainer.cameras import Camera, Lens
 from spaceport_trainer.render import render
 from spaceport_trainer.train import train
-
 from tests.unit.trainer.synthetic import look_at, true_splats, write_synthetic_scene
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]

@@ -1,7 +1,6 @@
 """`python -m spaceport_trainer`: run the trainer as a worker."""
 
 from spaceport.runtime import bootstrap
-
 from spaceport_trainer.handler import STAGE
 
 

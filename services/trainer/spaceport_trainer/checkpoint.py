@@ -11,8 +11,8 @@ from pathlib import Path
 
 import structlog
 import torch
-from spaceport.params.trainer import TrainParams
 
+from spaceport.params.trainer import TrainParams
 from spaceport_trainer.render import Splats
 
 log = structlog.get_logger(__name__)

@@ -3,12 +3,12 @@
 from pathlib import Path
 
 import structlog
+
 from spaceport.criteria import Thresholds, initial_splats_result, training_results
 from spaceport.events import Envelope, ModelTrained, ModelTrainedData, SfmCompleted
 from spaceport.params.trainer import TrainParams
 from spaceport.runtime import Interrupted, PermanentError, StageContext, StageSpec
 from spaceport.storage import download_dir, output_set
-
 from spaceport_trainer.checkpoint import LATEST
 from spaceport_trainer.colmap import ColmapError, count_points
 from spaceport_trainer.report import TrainReport

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 
 import torch
-from spaceport.params.trainer import TrainParams
 from torch import Tensor
 
+from spaceport.params.trainer import TrainParams
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
 from spaceport_trainer.dataset import SceneData
 from spaceport_trainer.loss import photometric_loss, regularisers

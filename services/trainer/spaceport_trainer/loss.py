@@ -1,9 +1,9 @@
 """The training loss: (1 - l) L1 + l (1 - SSIM), plus MCMC's opacity and scale regularisers."""
 
 import torch
-from spaceport.params.trainer import TrainParams
 from torch import Tensor
 
+from spaceport.params.trainer import TrainParams
 from spaceport_trainer.render import Splats
 from spaceport_trainer.ssim import ssim
 

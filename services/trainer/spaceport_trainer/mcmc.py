@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from spaceport.params.trainer import DensifyParams
 from torch import Tensor
 
+from spaceport.params.trainer import DensifyParams
 from spaceport_trainer.projection import covariances
 from spaceport_trainer.render import Splats
 

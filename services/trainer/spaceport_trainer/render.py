@@ -1,4 +1,4 @@
-"""One `render()` for both backends: gsplat on CUDA, our own tile rasterizer on CPU.
+"""One `render()` for both backends: gsplat on CUDA, our own rasterizer on CPU.
 
 Splat parameters are raw (log-scales, logit opacities, unnormalised wxyz quaternions, SH coefficients);
 activation happens here. gsplat is imported and called only for tensors on a CUDA device.
@@ -11,14 +11,12 @@ from torch import Tensor
 
 from spaceport_trainer.cameras import Camera
 from spaceport_trainer.projection import project
-from spaceport_trainer.raster_torch import bin_tiles, composite
+from spaceport_trainer.raster_torch import rasterize
 from spaceport_trainer.sh import sh_to_color
 
 Splats = dict[str, Tensor]
 """means [N, 3], scales [N, 3] (log), quats [N, 4] (wxyz), opacities [N] (logit), sh0 [N, 1, 3],
 shN [N, K-1, 3]"""
-
-CPU_TILE = 8
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,8 @@ def render(splats: Splats, camera: Camera, sh_degree: int, background: Tensor | 
     return RenderOutput(image=image, alpha=alpha, radii=radii)
 
 
-def render_torch(splats: Splats, camera: Camera, sh_degree: int, tile: int = CPU_TILE) -> tuple[Tensor, Tensor, int]:
-    """The CPU backend: project, colour by SH, bin into tiles, composite."""
+def render_torch(splats: Splats, camera: Camera, sh_degree: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The CPU backend: project, colour by SH, rasterize."""
     means = splats["means"]
     opacities = torch.sigmoid(splats["opacities"])
     scales = torch.exp(splats["scales"])
@@ -64,9 +62,8 @@ def render_torch(splats: Splats, camera: Camera, sh_degree: int, tile: int = CPU
     center = camera.center.to(means.dtype)
     dirs = torch.nn.functional.normalize(means[ids] - center, dim=-1)
     colors = sh_to_color(sh_degree, dirs, sh_coeffs(splats)[ids])  # [M, 3]
-    binned = bin_tiles(proj.means2d.detach(), proj.radii, proj.depths.detach(), camera.width, camera.height, tile)
-    image, alpha = composite(
-        proj.means2d, proj.conics, colors, opacities[ids], binned, camera.width, camera.height, tile
+    image, alpha = rasterize(
+        proj.means2d, proj.conics, colors, opacities[ids], proj.depths.detach(), camera.width, camera.height
     )
     radii = torch.zeros(len(means), dtype=proj.radii.dtype, device=means.device).index_copy(0, ids, proj.radii)
     return image, alpha, radii

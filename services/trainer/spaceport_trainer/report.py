@@ -1,6 +1,7 @@
 """What one training run produced and cost: written as JSON beside the model, summarised in ModelTrained."""
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from spaceport.events import TrainMetrics
 from spaceport.params.trainer import TrainParams
 

@@ -3,9 +3,9 @@
 import math
 
 import torch
-from spaceport.params.trainer import TrainParams
 from torch import Tensor
 
+from spaceport.params.trainer import TrainParams
 from spaceport_trainer.render import Splats
 from spaceport_trainer.sh import num_bases, rgb_to_sh
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import structlog
 import torch
-from spaceport.params.trainer import TrainParams
 
+from spaceport.params.trainer import TrainParams
 from spaceport_trainer import checkpoint as ckpt
 from spaceport_trainer.colmap import SparseModel
 from spaceport_trainer.dataset import SceneData, load_scene
