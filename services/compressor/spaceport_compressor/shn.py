@@ -62,12 +62,12 @@ def choose_levels(sh_rest: F32, palette: Palette) -> tuple[int, F32]:
     centroids = palette.centroids.astype(np.float64)
     cluster = _rms(sh_rest - centroids[palette.labels], np.ones(sh_rest.shape[0]))
     members = np.bincount(palette.labels, minlength=centroids.shape[0]).astype(np.float64)
+    books = codebook.fit_codebooks(centroids, LEVEL_CHOICES)
     for levels in LEVEL_CHOICES:
-        book = codebook.fit_codebook(centroids, levels)
-        quantised = codebook.decode(codebook.encode(centroids, book), book)
-        if levels == LEVEL_CHOICES[-1] or _rms(centroids - quantised, members) <= QUANT_TO_CLUSTER * cluster:
-            break
-    return levels, book
+        quantised = codebook.decode(codebook.encode(centroids, books[levels]), books[levels])
+        if _rms(centroids - quantised, members) <= QUANT_TO_CLUSTER * cluster:
+            return levels, books[levels]
+    return LEVEL_CHOICES[-1], books[LEVEL_CHOICES[-1]]
 
 
 def encode_shn(sh_rest: F32, bands: int, palette_size: int | None, iterations: int, seed: int) -> ShNCode:

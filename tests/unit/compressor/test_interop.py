@@ -1,10 +1,13 @@
 """Interoperability with PlayCanvas's splat-transform 3.7.0 (`-g cpu`): it decodes ours, we decode its."""
 
+import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from spaceport_compressor import codebook
 from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import read_sog
 from spaceport_compressor.fidelity import measure, rotation_error_deg
@@ -76,3 +79,15 @@ def test_our_errors_are_no_larger_than_splat_transforms(ply_sh0: Path, tmp_path:
     assert mine is not None
     for name in ("position_rel", "rotation_deg", "opacity"):
         assert getattr(mine, name).mean < 0.6 * getattr(theirs, name).mean, name
+
+
+def test_coarse_histogram_reproduces_splat_transforms_codebooks(ply_sh0: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With splat-transform's 1,024 bins our DP gives its scale and colour codebooks bit for bit."""
+    require("node", "splat-transform")
+    splat_transform(ply_sh0, tmp_path / "ref.sog")
+    meta = json.loads(zipfile.ZipFile(tmp_path / "ref.sog").read("meta.json"))
+    source = read_ply(ply_sh0).splats
+    monkeypatch.setattr(codebook, "HISTOGRAM_BINS", 1024)
+    assert codebook.fit_codebook(source.log_scales).tolist() == meta["scales"]["codebook"]
+    assert codebook.fit_codebook(source.f_dc).tolist() == meta["sh0"]["codebook"]
