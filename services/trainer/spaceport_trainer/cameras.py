@@ -61,6 +61,7 @@ class Camera:
     width: int
     height: int
     lens: Lens
+    coeffs: tuple[Tensor, Tensor] | None = None  # lens.radial [R], lens.tangential [2] on the device
 
     @property
     def center(self) -> Tensor:
@@ -69,7 +70,10 @@ class Camera:
         return -rot.T @ t
 
     def to(self, device: torch.device | str) -> "Camera":
-        return replace(self, viewmat=self.viewmat.to(device), K=self.K.to(device))
+        """The camera on `device`, with its lens coefficients there too (no host copy per render)."""
+        coeffs = (torch.tensor(self.lens.radial or (0.0,), dtype=torch.float32, device=device),
+                  torch.tensor(self.lens.tangential, dtype=torch.float32, device=device))
+        return replace(self, viewmat=self.viewmat.to(device), K=self.K.to(device), coeffs=coeffs)
 
 
 def intrinsics_matrix(cam: CameraIntrinsics, width: int, height: int) -> np.ndarray:

@@ -152,7 +152,7 @@ class MCMCStrategy:
         gate = torch.sigmoid(100.0 * ((1.0 - opac) - 0.995))  # ~1 only for opacity < 0.005
         noise = torch.randn_like(splats["means"]) * (gate * scale)[:, None]
         cov = _covariances(splats["quats"], torch.exp(splats["scales"]))
-        splats["means"].add_(torch.einsum("nij,nj->ni", cov, noise))
+        splats["means"].add_((cov * noise[:, None, :]).sum(dim=-1))  # [N, 3]: cov @ noise, no batched GEMV
 
 
 def _covariances(quats: Tensor, scales: Tensor) -> Tensor:

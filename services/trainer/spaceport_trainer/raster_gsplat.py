@@ -17,14 +17,17 @@ def lens_kwargs(camera: Camera, device: torch.device) -> dict[str, object]:
     lens = camera.lens
     if not lens.distorted:
         return {"camera_model": "pinhole"}
+    if camera.coeffs is None or camera.coeffs[0].device != device:
+        camera = camera.to(device)
+    radial, tangential = camera.coeffs  # type: ignore[misc]
     kwargs: dict[str, object] = {
         "camera_model": lens.projection,
         "with_ut": True,
         "with_eval3d": True,
-        "radial_coeffs": torch.tensor([lens.radial], dtype=torch.float32, device=device),  # [1, 6] or [1, 4]
+        "radial_coeffs": radial[None],  # [1, 6] or [1, 4]
     }
     if lens.projection == "pinhole":
-        kwargs["tangential_coeffs"] = torch.tensor([lens.tangential], dtype=torch.float32, device=device)  # [1, 2]
+        kwargs["tangential_coeffs"] = tangential[None]  # [1, 2]
     return kwargs
 
 

@@ -28,7 +28,8 @@ def init_splats(points: Tensor, colors: Tensor, params: TrainParams, generator: 
         keep = torch.randperm(len(points), generator=generator)[: params.max_gaussians].to(points.device)
         points, colors = points[keep], colors[keep]
     n = len(points)
-    dist = knn_mean_distance(points).clamp_min(1e-7)
+    dist = knn_mean_distance(points)
+    dist = dist.clamp(1e-7, 10 * float(dist.median()))  # isolated SfM points would start as huge splats
     log_scale = torch.log(dist * params.init_scale)[:, None].repeat(1, 3)  # [N, 3]
     quats = torch.rand((n, 4), generator=generator).to(points.device)  # [N, 4], as gsplat's trainer
     logit = math.log(params.init_opacity / (1 - params.init_opacity))

@@ -87,22 +87,25 @@ class TrainParams(Params):
     def preset_named(cls, preset: TrainPreset) -> "TrainParams":
         """The named preset, fully resolved."""
         if preset == "preview":
+            # minutes on 2 CPU cores: small photos, bigger and fainter initial splats (coverage before detail),
+            # faster colour and size learning, quick growth
             return cls(
                 preset="preview",
                 steps=300,
                 data_factor=8,
-                max_image_side=320,
+                max_image_side=256,
                 sh_degree=1,
                 sh_degree_interval=150,
                 max_gaussians=60_000,
-                lr=LearningRates(means_final_factor=0.1),
-                densify=DensifyParams(
-                    refine_start=100, refine_every=50, refine_stop_fraction=0.7, growth=1.1
-                ),
+                init_scale=0.5,
+                init_opacity=0.3,
+                lr=LearningRates(means_final_factor=0.1, sh0=0.01, scales=0.01),
+                densify=DensifyParams(refine_start=100, refine_every=50, refine_stop_fraction=0.7, growth=1.1),
                 checkpoint_every=100,
                 log_every=50,
                 preview_views=2,
             )
         if preset == "quality":
             return cls(preset="quality", steps=30_000, max_gaussians=1_000_000, log_every=1000)
-        return cls(preset="standard")
+        # standard: 5000 steps, relocating/growing every 50 steps so the cap is reached by ~70% of the run
+        return cls(preset="standard", densify=DensifyParams(refine_every=50))
