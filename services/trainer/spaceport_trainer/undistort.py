@@ -32,6 +32,7 @@ def undistort(model_dir: Path, images_dir: Path, out_dir: Path, max_image_size: 
     """Undistort every registered photo into `out_dir`; returns (model folder, images folder)."""
     import pycolmap
 
+    out_dir.mkdir(parents=True, exist_ok=True)  # pycolmap creates only the last level
     options = pycolmap.UndistortCameraOptions()
     options.max_image_size = max_image_size
     pycolmap.undistort_images(str(out_dir), str(model_dir), str(images_dir), undistort_options=options)

@@ -43,3 +43,13 @@ def test_few_hundred_cpu_steps_raise_heldout_psnr(synthetic_scene: Path, tmp_pat
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert saved["evaluations"][-1]["psnr"] == pytest.approx(last.psnr)
     assert len(report.previews) == 1 and Path(report.previews[0]).is_file()
+
+
+def test_undistortion_fallback_trains_on_pinhole_photos(synthetic_scene: Path, tmp_path: Path) -> None:
+    """With camera='undistort' the photos are undistorted by COLMAP first and trained as PINHOLE."""
+    params = TrainParams(preset="preview", steps=5, data_factor=1, sh_degree=0, camera="undistort",
+                         checkpoint_every=10_000, preview_views=0)
+    report = train(synthetic_scene, tmp_path / "fresh" / "out", params)
+    assert report.lens_handling == "undistorted"
+    assert report.camera_models == ["PINHOLE"] and report.renderer == "torch-tiles"
+    assert report.steps == 5 and report.final is not None and report.final.psnr is not None
