@@ -34,7 +34,9 @@ class Deployment:
         log = (self.logs / f"{name}.log").open("wb")
         self.procs[name] = subprocess.Popen(
             [str(Path(sys.executable).parent / "spaceport"), "serve", service],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env={**self.env, "SPACEPORT_HEALTH_FILE": str(self.health_file(name))},
         )
         return name
@@ -80,7 +82,11 @@ class Deployment:
         """`spaceport submit PHOTOS --wait ...` against this deployment."""
         return subprocess.run(
             [str(Path(sys.executable).parent / "spaceport"), "submit", str(photos), "--wait", *args],
-            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout,
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def job(self, job_id: str) -> dict[str, object]:
@@ -103,8 +109,9 @@ class Deployment:
                 proc.wait()
 
 
-def deployment_env(amqp_url: str, exchange: str, s3_endpoint: str, bucket: str, database_url: str,
-                   monitor_port: int, work_dir: Path) -> dict[str, str]:
+def deployment_env(
+    amqp_url: str, exchange: str, s3_endpoint: str, bucket: str, database_url: str, monitor_port: int, work_dir: Path
+) -> dict[str, str]:
     """The SPACEPORT_* environment every process of one deployment shares."""
     return {
         **os.environ,
