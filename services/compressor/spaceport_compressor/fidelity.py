@@ -84,24 +84,26 @@ def _sigmoid(x: npt.ArrayLike) -> F64:
 
 
 def _sh_errors(original: SplatCloud, decoded: SplatCloud) -> tuple[float | None, tuple[float, ...]]:
+    """Relative RMS error of the kept SH bands, overall and per band (float32 differences, float64 sums)."""
     bands = min(original.sh_bands, decoded.sh_bands)
     if bands == 0:
         return None, ()
     have, got = original.sh_rest.shape[1] // 3, decoded.sh_rest.shape[1] // 3
-    a = original.sh_rest.reshape(-1, 3, have).astype(np.float64)
-    b = decoded.sh_rest.reshape(-1, 3, got).astype(np.float64)
-    per_band, lo = [], 0
+    a = original.sh_rest.reshape(-1, 3, have)
+    b = decoded.sh_rest.reshape(-1, 3, got)
+    error, energy, lo = [], [], 0
     for band in range(1, bands + 1):
         hi = SH_COEFFS_PER_CHANNEL[band]
-        per_band.append(_rel_rmse(a[:, :, lo:hi], b[:, :, lo:hi]))
+        error.append(float(np.square(a[:, :, lo:hi] - b[:, :, lo:hi]).sum(dtype=np.float64)))
+        energy.append(float(np.square(a[:, :, lo:hi]).sum(dtype=np.float64)))
         lo = hi
-    keep = SH_COEFFS_PER_CHANNEL[bands]
-    return _rel_rmse(a[:, :, :keep], b[:, :, :keep]), tuple(per_band)
+    per_band = tuple(_relative(e, s) for e, s in zip(error, energy, strict=True))
+    return _relative(sum(error), sum(energy)), per_band
 
 
-def _rel_rmse(a: F64, b: F64) -> float:
-    scale = float(np.sqrt(np.mean(a**2)))
-    return float(np.sqrt(np.mean((a - b) ** 2)) / scale) if scale > 0 else float(np.sqrt(np.mean(b**2)))
+def _relative(error: float, energy: float) -> float:
+    """sqrt(error / energy), or the absolute RMS-like figure sqrt(error) when the original is all zero."""
+    return float(np.sqrt(error / energy)) if energy > 0 else float(np.sqrt(error))
 
 
 def measure(original: SplatCloud, decoded: SplatCloud, scorer: HeldoutScorer | None = None) -> FidelityDetail:

@@ -1,6 +1,7 @@
 """Nearest-centroid search for the SH palette: exact (BLAS, or torch on a GPU) or through inverted files."""
 
 import functools
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -13,6 +14,10 @@ I64 = npt.NDArray[np.int64]
 
 CHUNK_ELEMENTS = 1 << 22
 """Score-matrix elements per block (16 MiB of float32): large enough for BLAS, small enough for the cache."""
+
+
+IVF_CHUNK_ROWS = 1 << 17
+"""Points per block in the inverted-file search (its coarse score matrix is rows x sqrt(P))."""
 
 
 class Searcher(Protocol):
@@ -53,15 +58,14 @@ class InvertedFileSearch:
         coarse, member_group = _coarse_groups(centroids, groups, self.seed)
         probes = min(self.probes, coarse.shape[0])
         coarse_operand = _scores_operand(coarse)
+        lists = _member_lists(centroids, member_group)
         best = np.full(x.shape[0], -np.inf, dtype=np.float32)
         labels = np.zeros(x.shape[0], dtype=np.int64)
-        rows = max(1, CHUNK_ELEMENTS // coarse.shape[0])
+        rows = IVF_CHUNK_ROWS
         for start in range(0, x.shape[0], rows):
             block = _augment(x[start : start + rows])
-            scores = block @ coarse_operand
-            near = np.argpartition(-scores, probes - 1, axis=1)[:, :probes]
-            _scan_groups(block, centroids, member_group, near, best[start : start + rows],
-                         labels[start : start + rows])
+            near = np.argpartition(-(block @ coarse_operand), probes - 1, axis=1)[:, :probes]
+            _scan_groups(block, lists, near, best[start : start + rows], labels[start : start + rows])
         return labels
 
 
@@ -82,25 +86,28 @@ def _coarse_groups(centroids: F32, groups: int, seed: int) -> tuple[F32, I64]:
     return np.ascontiguousarray(coarse[used]), remap[member]
 
 
-def _scan_groups(block: F32, centroids: F32, member_group: I64, near: npt.NDArray[np.intp],
-                 best: F32, labels: I64) -> None:
+def _member_lists(centroids: F32, member_group: I64) -> list[tuple[I64, F32]]:
+    """Per coarse group: its centroid indices and their score operand."""
+    order = np.argsort(member_group, kind="stable")
+    bounds = np.searchsorted(member_group[order], np.arange(int(member_group.max()) + 2))
+    return [(order[lo:hi], _scores_operand(centroids[order[lo:hi]])) for lo, hi in itertools.pairwise(bounds)]
+
+
+def _scan_groups(block: F32, lists: list[tuple[I64, F32]], near: npt.NDArray[np.intp], best: F32,
+                 labels: I64) -> None:
     """Exact scores from each point (augmented) to the members of its probed groups; updates best/labels."""
-    groups = int(member_group.max()) + 1
     point_of = np.repeat(np.arange(block.shape[0]), near.shape[1])
     group_of = near.ravel()
     order = np.argsort(group_of, kind="stable")
     point_of, group_of = point_of[order], group_of[order]
-    starts = np.searchsorted(group_of, np.arange(groups + 1))
-    members_sorted = np.argsort(member_group, kind="stable")
-    member_starts = np.searchsorted(member_group[members_sorted], np.arange(groups + 1))
-    for g in range(groups):
+    starts = np.searchsorted(group_of, np.arange(len(lists) + 1))
+    for g, (members, operand) in enumerate(lists):
         points = point_of[starts[g] : starts[g + 1]]
-        members = members_sorted[member_starts[g] : member_starts[g + 1]]
         if points.size == 0 or members.size == 0:
             continue
-        scores = block[points] @ _scores_operand(centroids[members])
+        scores = block[points] @ operand
         arg = np.argmax(scores, axis=1)
-        score = scores[np.arange(points.size), arg]
+        score = np.take_along_axis(scores, arg[:, None], axis=1)[:, 0]
         better = score > best[points]
         best[points[better]] = score[better]
         labels[points[better]] = members[arg[better]]

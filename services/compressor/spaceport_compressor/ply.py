@@ -151,11 +151,16 @@ def read_ply(path: Path) -> LoadedPly:
 
 
 def _to_splats(rows: npt.NDArray[np.void], coeffs: int) -> SplatCloud:
-    def cols(names: list[str]) -> npt.NDArray[np.float32]:
-        out = np.empty((rows.shape[0], len(names)), dtype=np.float32)
-        for i, name in enumerate(names):
-            out[:, i] = rows[name]
-        return out
+    names = list(rows.dtype.names or ())
+    kinds = {rows.dtype.fields[name][0] for name in names}  # type: ignore[index]
+    if len(kinds) == 1:  # one scalar type (the usual float32): gather columns from a 2-D view, no per-field copy
+        table = rows.view(kinds.pop()).reshape(rows.shape[0], len(names))
+
+        def cols(wanted: list[str]) -> npt.NDArray[np.float32]:
+            return table[:, [names.index(n) for n in wanted]].astype(np.float32)
+    else:
+        def cols(wanted: list[str]) -> npt.NDArray[np.float32]:
+            return np.stack([rows[n].astype(np.float32) for n in wanted], axis=1)
 
     with np.errstate(invalid="ignore", over="ignore"):
         return SplatCloud(

@@ -14,7 +14,7 @@ U16 = npt.NDArray[np.uint16]
 SQRT2 = float(np.sqrt(2.0))
 QUAT_TAG_BASE = 252
 KEPT_COMPONENTS = np.array([[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]])
-NEIGHBOURS = np.array(list(itertools.product((-1, 0, 1), repeat=3)), dtype=np.int16)  # [27, 3]
+CORNERS = np.array(list(itertools.product((False, True), repeat=3)))  # [8, 3]: floor or ceil per component
 
 
 def log_transform(v: npt.ArrayLike) -> F64:
@@ -81,22 +81,26 @@ def _decode_quats(abc: U8, tag: U8) -> F64:
 
 
 def encode_quats(quats: F32) -> tuple[U8, U8]:
-    """Smallest-three bytes [N, 3] and tags [N]: rounded, then the best of the 27 neighbouring codes."""
+    """Smallest-three bytes [N, 3] and tags [N]: of the 8 floor/ceil codes, the one decoding closest to q."""
     q = _unit(quats)
     m = np.argmax(np.abs(q), axis=1)
     rows = np.arange(q.shape[0])
     q *= np.where(q[rows, m] < 0, -1.0, 1.0)[:, None]
-    kept = q[rows[:, None], KEPT_COMPONENTS[m]] * SQRT2
-    base = np.clip(np.rint((kept * 0.5 + 0.5) * 255.0), 0, 255).astype(np.int16)
-    tag = (m + QUAT_TAG_BASE).astype(np.uint8)
-    best, best_dot = base, np.full(q.shape[0], -1.0)
-    for step in NEIGHBOURS:
-        trial = np.clip(base + step, 0, 255).astype(np.uint8)
-        dot = np.abs((_decode_quats(trial, tag) * q).sum(1))
+    kept = q[rows[:, None], KEPT_COMPONENTS[m]]  # [N, 3]
+    dropped = q[rows, m]  # [N], >= 0
+    exact = (kept * SQRT2 * 0.5 + 0.5) * 255.0
+    low = np.clip(np.floor(exact), 0, 255)
+    high = np.clip(low + 1, 0, 255)
+    best, best_dot = low, np.full(q.shape[0], -1.0)
+    for pick in CORNERS:
+        code = np.where(pick, high, low)
+        values = (code / 255.0 * 2.0 - 1.0) / SQRT2
+        rest = np.sqrt(np.maximum(0.0, 1.0 - (values**2).sum(1)))
+        dot = np.abs((values * kept).sum(1) + rest * dropped)
         better = dot > best_dot
-        best = np.where(better[:, None], trial, best)
+        best = np.where(better[:, None], code, best)
         best_dot = np.where(better, dot, best_dot)
-    return best.astype(np.uint8), tag
+    return best.astype(np.uint8), (m + QUAT_TAG_BASE).astype(np.uint8)
 
 
 def encode_opacity(logits: F32) -> U8:

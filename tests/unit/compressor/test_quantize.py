@@ -5,7 +5,7 @@ import pytest
 
 from spaceport_compressor import codebook
 from spaceport_compressor.fidelity import rotation_error_deg
-from spaceport_compressor.nearest import InvertedFileSearch, nearest_exact
+from spaceport_compressor.nearest import InvertedFileSearch, nearest_exact, nearest_torch
 from spaceport_compressor.ordering import morton_codes, morton_order
 from spaceport_compressor.palette import auto_palette_size, fit_palette
 from spaceport_compressor.quantize import (
@@ -128,3 +128,11 @@ def test_inverted_file_search_agrees_with_exact_search() -> None:
 def test_auto_palette_size_scales_with_the_scene() -> None:
     """One entry per 20 splats, at least 1,024 and at most 65,536 (16-bit labels)."""
     assert [auto_palette_size(n) for n in (500, 100_000, 5_000_000)] == [1024, 5000, 65536]
+
+
+def test_torch_search_matches_numpy() -> None:
+    """The torch path (used on a GPU; run here on the CPU) labels exactly like the BLAS path."""
+    pytest.importorskip("torch", reason="torch is optional: the compressor image runs without it")
+    x = RNG.normal(size=(3000, 9)).astype(np.float32)
+    centroids = RNG.normal(size=(500, 9)).astype(np.float32)
+    assert (nearest_torch(x, centroids, device="cpu") == nearest_exact(x, centroids)).mean() > 0.999
