@@ -1,12 +1,15 @@
 """Fixtures shared by every test level."""
 
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore
+from tests.support.services import DEFAULT_AMQP, broker_reachable, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,3 +38,39 @@ def local_store(tmp_path: Path) -> LocalStore:
 def settings(tmp_path: Path) -> Settings:
     """Settings for in-process tests: scratch under tmp_path, no retry delay."""
     return Settings(work_dir=tmp_path / "work", retry_backoff_s=0.0, storage_url=f"file://{tmp_path}/store")
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A reachable RabbitMQ: SPACEPORT_TEST_AMQP_URL, the local broker, or a testcontainers container.
+
+    Fails (never skips) when none is reachable: CI must run these tests.
+    """
+    url = os.environ.get("SPACEPORT_TEST_AMQP_URL", DEFAULT_AMQP)
+    if broker_reachable(url):
+        yield url
+        return
+    try:
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13-management") as container:
+            params = container.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+            return
+    except Exception as exc:  # no Docker engine either
+        pytest.fail(f"no RabbitMQ at {url} and no Docker engine for a container: {exc}")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-protocol server on loopback (moto's standalone server), for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

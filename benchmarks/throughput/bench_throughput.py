@@ -23,7 +23,7 @@ from spaceport.storage import S3Store
 from tests.conftest import datasets_root
 from tests.e2e.conftest import downscale
 from tests.e2e.deployment import SERVICES, Deployment, deployment_env
-from tests.integration.conftest import DEFAULT_AMQP, delete_topology, free_port
+from tests.support.services import DEFAULT_AMQP, delete_topology, free_port
 
 JOB_ARGS = ("--preset", "preview", "--set", "trainer.steps=90")
 
@@ -34,8 +34,15 @@ def run_once(replicas: int, jobs: int, photos: Path, s3_endpoint: str, work: Pat
     S3Store(bucket, endpoint_url=s3_endpoint, access_key="testing", secret_key="testing").ensure_bucket()
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{db}"')
-    env = deployment_env(DEFAULT_AMQP, exchange, s3_endpoint, bucket,
-                         f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}", free_port(), work / "w")
+    env = deployment_env(
+        DEFAULT_AMQP,
+        exchange,
+        s3_endpoint,
+        bucket,
+        f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
+        free_port(),
+        work / "w",
+    )
     deployment = Deployment(env=env, logs=work, monitor_url=f"http://127.0.0.1:{env['SPACEPORT_MONITOR_PORT']}")
     names = [deployment.start("monitor")] + [deployment.start(s) for s in SERVICES for _ in range(replicas)]
     try:
@@ -48,8 +55,13 @@ def run_once(replicas: int, jobs: int, photos: Path, s3_endpoint: str, work: Pat
         deployment.stop()
         asyncio.run(delete_topology(DEFAULT_AMQP, exchange, (*SERVICES, "monitor")))
     ok = sum(r.returncode == 0 for r in runs)
-    return {"replicas": replicas, "jobs": jobs, "succeeded": ok, "seconds": round(seconds, 1),
-            "jobs_per_hour": round(3600 * ok / seconds, 1)}
+    return {
+        "replicas": replicas,
+        "jobs": jobs,
+        "succeeded": ok,
+        "seconds": round(seconds, 1),
+        "jobs_per_hour": round(3600 * ok / seconds, 1),
+    }
 
 
 def main() -> None:
@@ -72,8 +84,18 @@ def main() -> None:
             results.append(run_once(replicas, args.jobs, photos, f"http://127.0.0.1:{port}", work))
             print(json.dumps(results[-1]))
     server.stop()
-    args.out.write_text(json.dumps({"machine": platform.node(), "cpus": __import__("os").cpu_count(),
-                                    "job": list(JOB_ARGS), "results": results}, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "machine": platform.node(),
+                "cpus": __import__("os").cpu_count(),
+                "job": list(JOB_ARGS),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

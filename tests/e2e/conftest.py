@@ -1,5 +1,6 @@
 """Fixtures of the end-to-end tests: a downscaled real photo set and a running distributed deployment."""
 
+import asyncio
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.deployment import SERVICES, Deployment, deployment_env
-from tests.integration.conftest import amqp_url, free_port, s3_endpoint  # noqa: F401 (fixtures)
+from tests.support.services import free_port
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -86,7 +87,7 @@ def deployment(
         shutil.rmtree(logs / "work", ignore_errors=True)
         import asyncio
 
-        from tests.integration.conftest import delete_topology
+        from tests.support.services import delete_topology
 
         asyncio.run(delete_topology(amqp_url, exchange, (*SERVICES, "monitor")))
 
@@ -95,7 +96,6 @@ class EventTap:
     """Every event of a deployment, collected on a private queue by a background thread."""
 
     def __init__(self, amqp_url: str, exchange: str) -> None:
-        import asyncio
         import threading
 
         self.events: list[object] = []
@@ -107,7 +107,6 @@ class EventTap:
             raise RuntimeError("event tap did not start")
 
     async def _run(self, amqp_url: str, exchange: str) -> None:
-        import asyncio
 
         from spaceport.bus import Delivery
         from spaceport.bus.rabbitmq import RabbitBus

@@ -15,9 +15,9 @@ from spaceport.events import Envelope, ImagesReady, ImagesReadyData, parse_event
 from spaceport.runtime import Worker
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore, S3Store
-from tests.integration.conftest import delete_topology
 from tests.integration.kernel.workers import echo_workers, worker_env
 from tests.support.echo_stage import ECHO_STAGE
+from tests.support.services import delete_topology
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration

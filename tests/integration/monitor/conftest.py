@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from pydantic import SecretStr
+
 from spaceport.bus import Delivery
 from spaceport.bus.rabbitmq import RabbitBus
 from spaceport.events import Alert

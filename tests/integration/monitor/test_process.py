@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from spaceport.bus.rabbitmq import RabbitBus
 
+from spaceport.bus.rabbitmq import RabbitBus
 from tests.integration.monitor.conftest import AMQP_URL
 from tests.unit.monitor.sequences import success
 
@@ -77,7 +77,7 @@ async def test_the_process_serves_records_and_stops_cleanly(tmp_path: Path, post
             process.kill()
         output = process.stdout.read().decode() if process.stdout else ""
         channel = await bus.connection.channel()
-        for queue in (f"spaceport.{name}", f"spaceport.{name}.dlq"):
+        for queue in (f"{exchange}.{name}", f"{exchange}.{name}.dlq"):
             await channel.queue_delete(queue)
         for ex in (exchange, f"{exchange}.dlx"):
             await channel.exchange_delete(ex)

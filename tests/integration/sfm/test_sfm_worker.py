@@ -16,8 +16,8 @@ from spaceport.events import Envelope, SfmCompleted, parse_event
 from spaceport.params import SfmParams
 from spaceport.storage import S3Store
 from tests.conftest import REPO
-from tests.integration.conftest import delete_topology
 from tests.integration.kernel.workers import worker_env
+from tests.support.services import delete_topology
 from tests.unit.sfm.scenes import downscale, images_ready
 
 pytestmark = pytest.mark.integration
