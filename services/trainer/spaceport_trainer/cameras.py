@@ -71,8 +71,10 @@ class Camera:
 
     def to(self, device: torch.device | str) -> "Camera":
         """The camera on `device`, with its lens coefficients there too (no host copy per render)."""
-        coeffs = (torch.tensor(self.lens.radial or (0.0,), dtype=torch.float32, device=device),
-                  torch.tensor(self.lens.tangential, dtype=torch.float32, device=device))
+        coeffs = (
+            torch.tensor(self.lens.radial or (0.0,), dtype=torch.float32, device=device),
+            torch.tensor(self.lens.tangential, dtype=torch.float32, device=device),
+        )
         return replace(self, viewmat=self.viewmat.to(device), K=self.K.to(device), coeffs=coeffs)
 
 

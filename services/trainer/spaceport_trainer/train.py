@@ -10,14 +10,13 @@ import torch
 
 from spaceport.params.trainer import TrainParams
 from spaceport_trainer import checkpoint as ckpt
-from spaceport_trainer.colmap import SparseModel
 from spaceport_trainer.dataset import SceneData, load_scene
 from spaceport_trainer.evaluate import Evaluation, evaluate, save_previews
 from spaceport_trainer.export import to_world, write_ply
 from spaceport_trainer.loop import Run, start_run, train_step
 from spaceport_trainer.report import EvaluationRecord, TrainReport, ViewScoreRecord
 from spaceport_trainer.splats import active_sh_degree
-from spaceport_trainer.undistort import prepare_scene
+from spaceport_trainer.undistort import PreparedScene, prepare_scene
 
 log = structlog.get_logger(__name__)
 
@@ -177,40 +176,39 @@ def train(
     _loop(run, data, out_dir / "checkpoints", hooks, clock)
     clock.switch("eval")
     _evaluate(run, data, clock)
-    return _finish(run, data, scene.model, scene.lens_handling, out_dir, clock, load_s, t0)
+    return _finish(run, data, scene, out_dir, clock, load_s, t0)
+
+
+def _export(run: Run, data: SceneData, out_dir: Path) -> tuple[Path, int, int, list[Path]]:
+    """Write the model (SfM world frame) and previews: (ply, splats written, rows dropped, previews)."""
+    ply = out_dir / "model.ply"
+    written, dropped = write_ply(ply, to_world(run.splats, data.transform))
+    degree = active_sh_degree(run.params, run.params.steps)
+    previews = save_previews(run.splats, data.test, degree, out_dir / "previews", run.params.preview_views)
+    return ply, written, dropped, previews
 
 
 def _finish(
-    run: Run,
-    data: SceneData,
-    model: SparseModel,
-    lens_handling: str,
-    out_dir: Path,
-    clock: _Clock,
-    load_s: float,
-    t0: float,
+    run: Run, data: SceneData, scene: PreparedScene, out_dir: Path, clock: _Clock, load_s: float, t0: float
 ) -> TrainReport:
     p, device = run.params, run.device
-    degree = active_sh_degree(p, p.steps)
-    ply = out_dir / "model.ply"
-    written, dropped = write_ply(ply, to_world(run.splats, data.transform))
-    previews = save_previews(run.splats, data.test, degree, out_dir / "previews", p.preview_views)
-    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else 0
+    ply, written, dropped, previews = _export(run, data, out_dir)
+    cuda = device.type == "cuda"
     first = data.train[0].camera
     report = TrainReport(
         params=p,
-        device=str(torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"),
+        device=torch.cuda.get_device_name(device) if cuda else "cpu",
         steps=run.step,
         steps_requested=p.steps,
         resumed_from_step=run.resumed_from,
-        initial_gaussians=model.num_points,
+        initial_gaussians=scene.model.num_points,
         gaussians=written,
         dropped_nonfinite=dropped,
         train_views=len(data.train),
         heldout_views=len(data.test),
         image_size=(first.width, first.height),
-        camera_models=sorted({c.model for c in model.cameras.values()}),
-        lens_handling=lens_handling,
+        camera_models=sorted({c.model for c in scene.model.cameras.values()}),
+        lens_handling=scene.lens_handling,
         renderer=run.renderer,
         evaluations=run.evaluations,
         loss_log=run.loss_log,
@@ -219,18 +217,19 @@ def _finish(
         checkpoint_seconds=clock.spent["checkpoint"],
         load_seconds=load_s,
         seconds=time.perf_counter() - t0,
-        peak_memory_bytes=int(peak),
+        peak_memory_bytes=int(torch.cuda.max_memory_allocated(device)) if cuda else 0,
         model_path=str(ply),
         model_bytes=ply.stat().st_size,
         previews=[str(x) for x in previews],
     )
     (out_dir / "report.json").write_text(report.model_dump_json(indent=1))
+    final = run.evaluations[-1]
     log.info(
         "training_finished",
         steps=report.steps,
         gaussians=written,
-        psnr=run.evaluations[-1].psnr,
-        ssim=run.evaluations[-1].ssim,
+        psnr=final.psnr,
+        ssim=final.ssim,
         train_seconds=round(report.train_seconds, 2),
     )
     return report
