@@ -54,11 +54,15 @@ def compress(
     params = params or CompressParams()
     started = time.perf_counter()
     with PeakMemory() as memory:
-        progress(0.0, "read")
-        loaded = read_ply(ply_path)
-        progress(0.1, "encode")
-        encoded = encode_sog(loaded.splats, params)
-        progress(0.8, "write")
+        try:
+            progress(0.0, "read")
+            loaded = read_ply(ply_path)
+            progress(0.1, "encode")
+            encoded = encode_sog(loaded.splats, params)
+            progress(0.8, "write")
+        except BaseException:
+            sink.abort()  # bad input or cancellation: the sink's staging files go too
+            raise
         write_to(sink, encoded)
         progress(0.9, "fidelity")
         fidelity = _fidelity(loaded, encoded, params, scorer)

@@ -7,7 +7,7 @@ import pytest
 
 from spaceport_compressor.compression import compress
 from spaceport_compressor.ply import read_ply, write_ply
-from spaceport_compressor.sink import FolderSink
+from spaceport_compressor.sink import FolderSink, TeeSink, ZipSink
 from spaceport_compressor.splats import InvalidSplats, SplatCloud
 
 pytestmark = pytest.mark.unit
@@ -113,3 +113,12 @@ def test_ascii_and_big_endian_plys_are_read(scene_sh0: SplatCloud, ply_sh0: Path
                           + b"end_header\n" + lines.encode() + b"\n")
     assert np.array_equal(read_ply(big).splats.means, reference.means)
     assert np.array_equal(read_ply(ascii_ply).splats.quats, reference.quats[:50])
+
+
+def test_refused_input_leaves_no_partial_output(tmp_path: Path) -> None:
+    """When compress refuses a PLY, the folder and bundle sinks leave nothing (not even staging files)."""
+    out = tmp_path / "out"
+    sink = TeeSink(FolderSink(out / "sog"), ZipSink(out / "scene.sog"))
+    with pytest.raises(InvalidSplats):
+        compress(_raw_ply(tmp_path / "empty.ply", BASE, 0), sink)
+    assert list(out.iterdir()) == []
