@@ -73,6 +73,11 @@ class _Clock:
     _mark: float = 0.0
     _what: str = "train"
 
+    def train_seconds(self) -> float:
+        """Training time so far, the running stretch included (no device sync: for progress only)."""
+        live = time.perf_counter() - self._mark if self._what == "train" and self._mark else 0.0
+        return self.spent["train"] + live
+
     def switch(self, what: str) -> None:
         """Charge the time since the last switch to the current activity, then start `what`."""
         if self.device.type == "cuda":
@@ -106,7 +111,7 @@ def _log_step(run: Run, loss: torch.Tensor, psnr: torch.Tensor, hooks: TrainHook
     )
     if hooks.on_progress:
         hooks.on_progress(
-            TrainProgress(run.step, run.params.steps, clock.spent["train"] + run.prior_seconds, loss_v, psnr_v, count)
+            TrainProgress(run.step, run.params.steps, clock.train_seconds() + run.prior_seconds, loss_v, psnr_v, count)
         )
 
 
@@ -141,7 +146,7 @@ def _loop(run: Run, data: SceneData, ckpt_dir: Path, hooks: TrainHooks, clock: _
         if psnr is not None:
             _log_step(run, loss, psnr, hooks, clock)
         elif hooks.on_progress and run.step % hooks.progress_every == 0:
-            hooks.on_progress(TrainProgress(run.step, p.steps, clock.spent["train"] + run.prior_seconds))
+            hooks.on_progress(TrainProgress(run.step, p.steps, clock.train_seconds() + run.prior_seconds))
         if run.step in p.eval_steps and run.step < p.steps:
             _evaluate(run, data, clock)
         if run.step % p.checkpoint_every == 0 and run.step < p.steps:

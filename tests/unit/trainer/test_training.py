@@ -7,7 +7,7 @@ import pytest
 
 from spaceport.params.trainer import DensifyParams, TrainParams
 from spaceport_trainer.export import read_ply
-from spaceport_trainer.train import train
+from spaceport_trainer.train import TrainHooks, TrainProgress, train
 
 pytestmark = pytest.mark.unit
 
@@ -47,9 +47,29 @@ def test_few_hundred_cpu_steps_raise_heldout_psnr(synthetic_scene: Path, tmp_pat
 
 def test_undistortion_fallback_trains_on_pinhole_photos(synthetic_scene: Path, tmp_path: Path) -> None:
     """With camera='undistort' the photos are undistorted by COLMAP first and trained as PINHOLE."""
-    params = TrainParams(preset="preview", steps=5, data_factor=1, sh_degree=0, camera="undistort",
-                         checkpoint_every=10_000, preview_views=0)
+    params = TrainParams(
+        preset="preview",
+        steps=5,
+        data_factor=1,
+        sh_degree=0,
+        camera="undistort",
+        checkpoint_every=10_000,
+        preview_views=0,
+    )
     report = train(synthetic_scene, tmp_path / "fresh" / "out", params)
     assert report.lens_handling == "undistorted"
     assert report.camera_models == ["PINHOLE"] and report.renderer == "torch-tiles"
     assert report.steps == 5 and report.final is not None and report.final.psnr is not None
+
+
+def test_progress_reports_fraction_and_eta(synthetic_scene: Path, tmp_path: Path) -> None:
+    """Progress arrives every few steps with a rising fraction, a positive ETA, and loss on logging steps."""
+    seen: list[TrainProgress] = []
+    params = TrainParams(
+        preset="preview", steps=20, data_factor=1, sh_degree=0, log_every=10, checkpoint_every=10_000, preview_views=0
+    )
+    train(synthetic_scene, tmp_path / "out", params, hooks=TrainHooks(on_progress=seen.append, progress_every=5))
+    assert [p.step for p in seen] == [5, 10, 15, 20]
+    assert all(p.eta_seconds is not None and p.eta_seconds > 0 for p in seen[:-1])
+    assert seen[-1].fraction == 1.0 and seen[-1].eta_seconds == 0
+    assert seen[1].loss is not None and seen[1].gaussians == 1200 and seen[0].loss is None
