@@ -89,7 +89,7 @@ def on_sfm_completed(event: SfmCompleted, ctx: StageContext) -> list[Envelope]:
     _restore_checkpoint(ctx, out_dir)
     ctx.check_cancelled()
     try:
-        report = train(scene, out_dir, params, hooks=_hooks(ctx))
+        report = train(scene, out_dir, params, hooks=_hooks(ctx), cpu_threads=ctx.settings.threads or 1)
     except TrainingStopped as exc:
         raise Interrupted(f"stopped at step {exc.step}; checkpoint stored") from exc
     except ColmapError as exc:
