@@ -3,11 +3,11 @@
 
 import numpy as np
 import pytest
+
 from spaceport_compressor.compression import compress
 from spaceport_compressor.ply import write_ply
 from spaceport_compressor.sink import FolderSink, TeeSink, ZipSink
 from spaceport_compressor.splats import SH_C0, SplatCloud
-
 from tests.browser.tools import Camera, RenderSession, render_assets
 
 pytestmark = pytest.mark.browser
