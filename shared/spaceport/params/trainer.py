@@ -88,10 +88,10 @@ class TrainParams(Params):
         """The named preset, fully resolved."""
         if preset == "preview":
             # minutes on 2 CPU cores: small photos, bigger and fainter initial splats (coverage before detail),
-            # faster colour and size learning, quick growth
+            # faster colour and size learning, quick growth; sceaux_castle: 15.3 dB held out in ~3 min
             return cls(
                 preset="preview",
-                steps=300,
+                steps=500,
                 data_factor=8,
                 max_image_side=256,
                 sh_degree=1,
