@@ -15,8 +15,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def datasets_root() -> Path:
-    """`../shared/datasets` beside the repository (or `SPACEPORT_DATASETS`)."""
-    return Path(os.environ.get("SPACEPORT_DATASETS", REPO.parent / "shared" / "datasets"))
+    """`SPACEPORT_DATASETS`, else the first `shared/datasets` beside the repository or a folder above it."""
+    if "SPACEPORT_DATASETS" in os.environ:
+        return Path(os.environ["SPACEPORT_DATASETS"])
+    candidates = [parent / "shared" / "datasets" for parent in REPO.parents] + [Path("/work/shared/datasets")]
+    return next((c for c in candidates if (c / "fox").is_dir()), candidates[0])
 
 
 @pytest.fixture(scope="session")
