@@ -42,3 +42,19 @@ cp "$job/compressor/report.json" "$OUT/compressor-report.json"
 first=$(ls "$job"/trainer/previews/*.png 2>/dev/null | head -1)
 [ -n "$first" ] && cp "$first" "$OUT/preview.png"
 ls -la "$job/trainer" "$job/compressor"
+
+# Optional, same machine: our trainer on the undistorted photos (classic rasterizer, the baseline's input
+# kind) beside the 3DGUT path, to see what training on the distorted photos costs. EXTRA_RUNS="" skips it.
+EXTRA_RUNS=${EXTRA_RUNS-"standard:camera=undistort standard"}
+if [ -n "$EXTRA_RUNS" ]; then
+    FOX=$W/fox
+    if [ ! -d "$FOX/sparse/0" ]; then
+        mkdir -p "$FOX" && tar xJf .baseline/fox/sparse.tar.xz -C "$FOX"
+        ln -sfn "$PWD/.baseline/fox/images" "$FOX/images"
+    fi
+    args=()
+    for r in $EXTRA_RUNS; do args+=(--run "$r"); done
+    python3 benchmarks/trainer/bench_fox.py --scene "$FOX" --out "$W/extra" --set checkpoint_every=1000000 \
+        "${args[@]}" > "$W/extra.log" 2>&1
+    grep -E "^RUN|Traceback|Error" "$W/extra.log"
+fi
