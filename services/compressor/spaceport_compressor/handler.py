@@ -13,6 +13,7 @@ from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, output_set
 from spaceport_compressor.compression import Progress, compress
 from spaceport_compressor.fidelity import HeldoutScorer
+from spaceport_compressor.heldout import trainer_scorers
 from spaceport_compressor.report import CompressReport
 from spaceport_compressor.sink import FolderSink, SogSink, TeeSink, ZipSink
 from spaceport_compressor.splats import InvalidSplats
@@ -28,7 +29,7 @@ ScorerFactory = Callable[[ModelTrained, StageContext], HeldoutScorer | None]
 
 
 def no_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer | None:
-    """Until the trainer's renderer is wired in: no PSNR drop is measured."""
+    """No held-out scoring: `psnr_drop_db` stays None."""
     return None
 
 
@@ -113,5 +114,5 @@ def make_handler(scorers: ScorerFactory = no_scorer) -> Handler:
     return on_model_trained
 
 
-on_model_trained = make_handler()
+on_model_trained = make_handler(trainer_scorers)  # None (no PSNR drop) where the trainer cannot load
 STAGE = StageSpec(name="compressor", consumes=("model.trained",), handle=on_model_trained, prefetch=1)

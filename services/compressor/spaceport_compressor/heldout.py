@@ -1,0 +1,95 @@
+"""The held-out PSNR scorer of a job: the trainer's renderer on its held-out views, fetched from the store.
+
+Optional by design. The compressor's image installs neither the trainer nor torch: then, and whenever the
+inputs cannot be fetched or read, no scorer is built (a warning says why), `psnr_drop_db` stays None and
+the compression goes on. Only the sparse model and the held-out photos are downloaded; the cost is the
+trainer's final held-out evaluation twice (original and decoded splats).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import structlog
+
+from spaceport.events import ModelTrained
+from spaceport.runtime import StageContext
+from spaceport.storage import download_dir, safe_relpath
+from spaceport_compressor.fidelity import HeldoutScorer
+from spaceport_compressor.splats import SplatCloud
+
+if TYPE_CHECKING:
+    from spaceport_trainer.export import SplatArrays
+    from spaceport_trainer.scoring import HeldoutScorer as TrainerScorer
+
+log = structlog.get_logger(__name__)
+
+HELDOUT_FOLDER = "heldout"
+
+
+def to_arrays(cloud: SplatCloud) -> "SplatArrays":
+    """The compressor's splats as the trainer's arrays (same frame; SH channel-major -> [N, C, 3])."""
+    from spaceport_trainer.export import SplatArrays
+
+    n, coeffs = cloud.count, cloud.sh_rest.shape[1] // 3
+    f32 = np.float32
+    return SplatArrays(
+        means=cloud.means.astype(f32),
+        sh0=cloud.f_dc.astype(f32).reshape(n, 1, 3),
+        shN=np.ascontiguousarray(cloud.sh_rest.astype(f32).reshape(n, 3, coeffs).transpose(0, 2, 1)),
+        opacities=cloud.opacity.astype(f32),
+        scales=cloud.log_scales.astype(f32),
+        quats=cloud.quats.astype(f32),
+    )
+
+
+@dataclass(frozen=True)
+class CloudScorer:
+    """The trainer's held-out scorer, taking `SplatCloud`s."""
+
+    scorer: "TrainerScorer"
+
+    def __call__(self, splats: SplatCloud) -> float:
+        return self.scorer(to_arrays(splats))
+
+
+def _prefix(key: str) -> str:
+    return key if key.endswith("/") else key + "/"
+
+
+def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple[Path, Path]:
+    """Download the sparse model, then only the photos the trainer held out: (sparse folder, images folder)."""
+    from spaceport_trainer.scoring import heldout_names
+
+    store, sparse, images = ctx.store, folder / "sparse", folder / "images"
+    download_dir(store, _prefix(store.key_of(event.data.sparse_uri)), sparse)
+    images_prefix = _prefix(store.key_of(event.data.images_uri))
+    for name in heldout_names(sparse, event.data.options.trainer):
+        store.get_file(images_prefix + safe_relpath(name), images / name)
+    return sparse, images
+
+
+def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
+    """Fetch the held-out inputs into the work folder and load them as the trainer does."""
+    from spaceport_trainer.scoring import heldout_scorer
+
+    folder = ctx.work_dir / HELDOUT_FOLDER
+    sparse, images = fetch_heldout(event, ctx, folder)
+    params = event.data.options.trainer
+    scorer = heldout_scorer(sparse, images, params, folder / "work", cpu_threads=ctx.settings.threads or 1)
+    return CloudScorer(scorer)
+
+
+def trainer_scorers(event: ModelTrained, ctx: StageContext) -> HeldoutScorer | None:
+    """The stage's `ScorerFactory`: the trainer's held-out scorer, or None when it cannot be built."""
+    try:
+        import spaceport_trainer.scoring  # noqa: F401  (torch, pycolmap: absent from the compressor image)
+    except ImportError as exc:
+        log.info("heldout_scorer_unavailable", reason=str(exc))
+        return None
+    try:
+        return build_scorer(event, ctx)
+    except Exception as exc:  # optional figure: the compression must not fail because scoring could not start
+        log.warning("heldout_scorer_failed", error=f"{type(exc).__name__}: {exc}")
+        return None

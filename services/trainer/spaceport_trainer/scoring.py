@@ -1,0 +1,114 @@
+"""Held-out scoring of a finished model: the trainer's test views, rendered and scored as at the end of training.
+
+`heldout_names()` says which photos a scorer needs (every `test_every`-th registered image by name), so a
+caller can fetch only those; `heldout_scorer()` loads them exactly as `train()` does (same split, image
+size, lens handling, scene normalisation and device) and returns a `HeldoutScorer`, which takes splats in
+the SfM world frame of the `.ply` and returns their mean held-out PSNR. The normalisation is fitted on every
+registered image, as `train()` fits it when all photos are present, so the scores match its own.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import structlog
+import torch
+
+from spaceport.params.trainer import TrainParams
+from spaceport_trainer.cameras import intrinsics_matrix, lens_of, make_camera
+from spaceport_trainer.colmap import ColmapError, ImagePose, SparseModel, read_sparse_model
+from spaceport_trainer.dataset import View, load_image, split_names, target_size
+from spaceport_trainer.evaluate import evaluate
+from spaceport_trainer.export import SplatArrays, to_splats
+from spaceport_trainer.normalize import SceneTransform, fit_transform
+from spaceport_trainer.sh import num_bases
+from spaceport_trainer.splats import active_sh_degree
+from spaceport_trainer.train import pick_device
+from spaceport_trainer.undistort import prepare_scene
+
+log = structlog.get_logger(__name__)
+
+
+def heldout_names(sparse_dir: Path, params: TrainParams) -> list[str]:
+    """The photos the trainer held out for this model: every `test_every`-th registered image by name."""
+    model = read_sparse_model(sparse_dir)
+    _, test = split_names([im.name for im in model.images], params.test_every)
+    return test
+
+
+@dataclass(frozen=True)
+class HeldoutScorer:
+    """The held-out views over the trainer's normalised world; called with world-frame splats."""
+
+    views: list[View]
+    transform: SceneTransform
+    sh_degree: int
+    device: torch.device
+    cpu_threads: int = 1
+
+    def normalised(self, arrays: SplatArrays) -> SplatArrays:
+        """World-frame splats in the frame the views are in, SH padded with zeros to `sh_degree`."""
+        t = self.transform
+        missing = num_bases(self.sh_degree) - 1 - arrays.shN.shape[1]
+        shN = arrays.shN
+        if missing > 0:
+            shN = np.concatenate([shN, np.zeros((len(arrays), missing, 3), np.float32)], axis=1)
+        return SplatArrays(
+            means=t.points_to_normalised(arrays.means.astype(np.float64)).astype(np.float32),
+            sh0=arrays.sh0.astype(np.float32),
+            shN=shN.astype(np.float32),
+            opacities=arrays.opacities.astype(np.float32),
+            scales=(arrays.scales.astype(np.float64) + np.log(t.scale)).astype(np.float32),
+            quats=arrays.quats.astype(np.float32),
+        )
+
+    def __call__(self, arrays: SplatArrays) -> float:
+        """Mean PSNR (dB) of `arrays` (SfM world frame, as in the `.ply`) over the held-out views."""
+        splats = to_splats(self.normalised(arrays), self.device)
+        before = torch.get_num_threads()
+        if self.device.type == "cpu":
+            torch.set_num_threads(max(self.cpu_threads, 1))
+        try:
+            result = evaluate(splats, self.views, self.sh_degree, step=0)
+        finally:
+            torch.set_num_threads(before)
+        if result.psnr is None:
+            raise ValueError("no held-out views to score")
+        return result.psnr
+
+
+def _view(model: SparseModel, pose: ImagePose, images_dir: Path, params: TrainParams, t: SceneTransform) -> View:
+    """One held-out view, built as `load_scene` builds it (CPU tensors)."""
+    cam = model.cameras[pose.camera_id]
+    lens = lens_of(cam)
+    if lens is None:
+        raise ColmapError(f"camera model {cam.model} needs undistorting first")
+    w, h = target_size(cam.width, cam.height, params.data_factor, params.max_image_side)
+    camera = make_camera(t.viewmat_to_normalised(pose.world_to_cam), intrinsics_matrix(cam, w, h), w, h, lens)
+    return View(pose.name, camera, torch.from_numpy(load_image(images_dir / pose.name, (w, h))))
+
+
+def heldout_scorer(
+    sparse_dir: Path, images_dir: Path, params: TrainParams, work_dir: Path, cpu_threads: int = 1
+) -> HeldoutScorer:
+    """Load the held-out photos of `images_dir` (the others need not be there) for a model trained with
+    `params`; `work_dir` receives undistorted photos where the lens needs them. Missing photos: `ColmapError`."""
+    scene = prepare_scene(sparse_dir, images_dir, work_dir, params.camera == "undistort")
+    model = scene.model
+    _, test = split_names([im.name for im in model.images], params.test_every)
+    missing = [n for n in test if not (scene.images_dir / n).is_file()]
+    if missing:
+        raise ColmapError(f"{len(missing)}/{len(test)} held-out photos missing in {scene.images_dir}: {missing[0]}")
+    transform = fit_transform([im.world_to_cam for im in model.images], model.points)
+    held, device = set(test), pick_device(params.device)
+    views = [_view(model, pose, scene.images_dir, params, transform) for pose in model.images if pose.name in held]
+    views = [View(v.name, v.camera.to(device), v.image.to(device)) for v in views]
+    degree = active_sh_degree(params, params.steps)
+    log.info(
+        "heldout_scorer_ready",
+        views=len(views),
+        device=device.type,
+        sh_degree=degree,
+        lens_handling=scene.lens_handling,
+    )
+    return HeldoutScorer(views, transform, degree, device, cpu_threads)
