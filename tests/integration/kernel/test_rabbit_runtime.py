@@ -3,6 +3,7 @@
 import asyncio
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -106,9 +107,7 @@ async def test_poison_messages_are_dead_lettered_with_stage_failed(
     os.environ["ECHO_FAIL_JOBS"] = "poison-01"
     try:
         tap = await Tap().attach(rabbit_bus)
-        settings = Settings(
-            exchange=exchange_name, delivery_limit=3, retry_backoff_s=0.0, work_dir=tmp_path / "w"
-        )
+        settings = Settings(exchange=exchange_name, delivery_limit=3, retry_backoff_s=0.0, work_dir=tmp_path / "w")
         worker = Worker(ECHO_STAGE, rabbit_bus, LocalStore(tmp_path / "store"), settings)
         await worker.start()
         await rabbit_bus.publish_raw("images.ready", b'{"type": "images.ready", "job_id": "poison-02"}')
@@ -131,9 +130,7 @@ async def test_worker_resumes_after_its_connection_drops(
     rabbit_bus: RabbitBus, amqp_url: str, exchange_name: str, tmp_path: Path
 ) -> None:
     """A worker whose broker connection is cut mid-stream reconnects and finishes every job."""
-    proxy = TcpProxy(
-        "127.0.0.1", 5672 if "5672" in amqp_url else int(amqp_url.rsplit(":", 1)[1].split("/")[0])
-    )
+    proxy = TcpProxy("127.0.0.1", 5672 if "5672" in amqp_url else int(amqp_url.rsplit(":", 1)[1].split("/")[0]))
     await proxy.start()
     worker_bus = RabbitBus(
         amqp_url.replace(amqp_url.split("@")[1].split("/")[0], f"127.0.0.1:{proxy.port}"),
@@ -210,7 +207,15 @@ def test_submit_uploads_photos_and_publishes_images_ready(
         job_id = f"submit-{uuid.uuid4().hex[:6]}"
         proc = await asyncio.to_thread(
             subprocess.run,
-            ["spaceport", "submit", str(photos), "--job-id", job_id, "--preset", "preview"],
+            [
+                str(Path(sys.executable).parent / "spaceport"),
+                "submit",
+                str(photos),
+                "--job-id",
+                job_id,
+                "--preset",
+                "preview",
+            ],
             env=env,
             capture_output=True,
             text=True,
