@@ -4,7 +4,7 @@ Starts a private deployment (every service its own process) on the local RabbitM
 PostgreSQL, submits JOBS castle jobs at once (downscaled photos, preview preset with a short training),
 and measures the wall time from the first submission to the last job's end. Run from the repository root:
 
-    python benchmarks/throughput/bench_throughput.py --jobs 4 --replicas 1 2
+    python -m benchmarks.throughput.bench_throughput --jobs 4 --replicas 1 2
 """
 
 import argparse
