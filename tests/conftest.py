@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore
@@ -77,3 +78,10 @@ def s3_endpoint() -> Iterator[str]:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands under test configure structlog for their own output stream; undo it after each test."""
+    yield
+    structlog.reset_defaults()

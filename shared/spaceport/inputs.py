@@ -14,7 +14,7 @@ class InputError(ValueError):
 
 
 def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
-    """The photos under a folder (recursively, sorted), or a single video file."""
+    """The photos under a folder (recursively, sorted), or a single video file; InputError when none."""
     if source.is_file():
         if source.suffix.lower() in VIDEO_SUFFIXES:
             return "video", [source]
@@ -30,4 +30,6 @@ def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     if not photos and len(videos) == 1:
         return "video", videos
+    if not photos:
+        raise InputError(f"no photos (.jpg, .jpeg, .png) or video found in {source}")
     return "photos", photos

@@ -7,7 +7,7 @@ import structlog
 
 from spaceport.bus import Bus
 from spaceport.events import ImagesReady, ImagesReadyData, new_job_id
-from spaceport.inputs import InputError, collect_inputs
+from spaceport.inputs import collect_inputs
 from spaceport.params import JobOptions
 from spaceport.storage import ObjectStore, job_prefix, safe_relpath
 
@@ -26,8 +26,6 @@ class Submission:
 def upload_inputs(store: ObjectStore, source: Path, job_id: str) -> tuple[ImagesReadyData, int]:
     """Upload the photos under `source` (or the video it is) to `jobs/{job_id}/images/`."""
     kind, files = collect_inputs(source)
-    if not files:
-        raise InputError(f"no photos (.jpg, .jpeg, .png) or video found in {source}")
     prefix = job_prefix(job_id, "images")
     base = source if source.is_dir() else source.parent
     for path in files:
