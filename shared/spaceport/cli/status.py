@@ -145,9 +145,7 @@ def print_job(console: Console, job: JobDetailView) -> None:
     console.print(f"[bold]{job.job_id}[/]  {_styled('stalled' if job.stalled else job.outcome)}")
     stages = Table("stage", "status", "duration", "budget", "attempts", title="timeline")
     for s in job.stages:
-        stages.add_row(
-            s.stage, _styled(s.status), _duration(s.duration_s), _duration(s.budget_s), str(s.attempts)
-        )
+        stages.add_row(s.stage, _styled(s.status), _duration(s.duration_s), _duration(s.budget_s), str(s.attempts))
     console.print(stages)
     criteria = Table("criterion", "stage", "outcome", "observed", "expected", "note", title="criteria")
     for c in job.criteria:

@@ -1,11 +1,32 @@
 """`spaceport view DIR`: serve a job folder's `viewer.html` on loopback and open it in a browser."""
 
-import functools
 import http.server
 import webbrowser
 from pathlib import Path
 
 import typer
+
+from spaceport.embedded.viewer import find_engine
+
+ENGINE_URL = "/playcanvas.mjs"
+
+
+def handler_for(folder: Path, engine: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+    """A static handler for `folder` that also serves the bundled PlayCanvas engine at /playcanvas.mjs."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)  # type: ignore[arg-type]
+
+        def translate_path(self, path: str) -> str:
+            if path.split("?", 1)[0] == ENGINE_URL:
+                return str(engine)
+            return super().translate_path(path)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
 
 
 def view(
@@ -17,8 +38,11 @@ def view(
     if not (folder / "viewer.html").is_file():
         typer.echo(f"error: no viewer.html in {folder}", err=True)
         raise typer.Exit(2)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    engine = find_engine()
+    if engine is None:
+        typer.echo("error: the PlayCanvas engine is not installed: run `npm ci` in the repository", err=True)
+        raise typer.Exit(2)
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(folder, engine)) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
         typer.echo(f"serving {url} (Ctrl-C to stop)")
         if open_browser:

@@ -1,14 +1,13 @@
 """The end of an embedded run: the job's record against the criteria, its artifacts, a 3D viewer page."""
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.embedded.pipeline import EmbeddedRun
-from spaceport.embedded.viewer import VIEWER_HTML, find_engine
+from spaceport.embedded.viewer import viewer_page
 from spaceport.events import Compressed, ModelTrained, SfmCompleted, SfmRejected, StageFailed
 
 
@@ -99,7 +98,7 @@ def summarize(run: EmbeddedRun, thresholds: Thresholds) -> Summary:
 
 
 def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
-    """Write `report.json` and, for a finished splat, `viewer.html` (served by `spaceport view`)."""
+    """Write `report.json` and, for a finished splat, `viewer.html` (served with the engine by `spaceport view`)."""
     job_dir = run.job_dir()
     report = job_dir / "report.json"
     report.write_text(
@@ -119,10 +118,10 @@ def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
     )
     written = {"report": report}
     bundle = summary.artifacts.get("SOG bundle (.sog)")
-    engine = find_engine()
-    if bundle is not None and engine is not None:
-        shutil.copyfile(engine, job_dir / "playcanvas.mjs")
+    if bundle is not None:
         relative = bundle.relative_to(job_dir).as_posix()
-        (job_dir / "viewer.html").write_text(VIEWER_HTML.replace("__SOG_URL__", relative))
+        (job_dir / "viewer.html").write_text(
+            viewer_page(relative, summary.artifacts.get("model (.ply)"), summary.artifacts.get("sparse model"))
+        )
         written["3D viewer"] = job_dir / "viewer.html"
     return written

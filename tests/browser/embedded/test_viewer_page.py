@@ -1,0 +1,65 @@
+"""The 3D viewer page `spaceport run` writes renders the job's `.sog` through `spaceport view`'s server."""
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from spaceport.cli.view import handler_for
+from spaceport.embedded.viewer import find_engine, viewer_page
+from spaceport.params.compressor import CompressParams
+from tests.browser.tools import REPO, require
+
+pytestmark = pytest.mark.browser
+
+
+def make_sog(folder: Path) -> Path:
+    """A small synthetic splat scene written as a `.sog` bundle by our compressor."""
+    from spaceport_compressor.compression import compress
+    from spaceport_compressor.ply import write_ply
+    from spaceport_compressor.sink import ZipSink
+    from spaceport_compressor.synthetic import synthetic_splats
+
+    ply = folder / "model.ply"
+    write_ply(ply, synthetic_splats(4000, sh_bands=1, seed=3))
+    bundle = folder / "compressor" / "scene.sog"
+    bundle.parent.mkdir(parents=True)
+    compress(ply, ZipSink(bundle), CompressParams(sh_bands=1))
+    return bundle
+
+
+def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
+    """viewer.html, served with the bundled engine, loads the `.sog` and draws splats (pixels checked)."""
+    require("node", "chromium", "playcanvas", "playwright-core")
+    engine = find_engine()
+    assert engine is not None
+    bundle = make_sog(tmp_path)
+    (tmp_path / "viewer.html").write_text(viewer_page("compressor/scene.sog", tmp_path / "model.ply"))
+    import http.server
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_for(tmp_path, engine))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
+        subprocess.run(
+            ["node", str(Path(__file__).with_name("viewer_check.mjs")), url, str(out)],
+            cwd=REPO,
+            check=True,
+            timeout=180,
+            capture_output=True,
+        )
+    finally:
+        server.shutdown()
+    result = json.loads((out / "result.json").read_text())
+    assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
+    assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5
+    pixels = np.asarray(Image.open(out / "canvas.png").convert("RGB")).astype(int)[:-40]  # [H, W, 3] above the hint
+    background = np.array([0.07, 0.07, 0.08]) * 255
+    drawn = np.abs(pixels - background).sum(axis=2) > 30
+    assert drawn.mean() > 0.02, f"only {drawn.mean():.1%} of the canvas shows splats ({bundle})"

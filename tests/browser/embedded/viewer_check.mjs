@@ -1,0 +1,33 @@
+// Loads the embedded run's viewer page in headless Chromium (playwright-core) and saves its canvas.
+// usage: node viewer_check.mjs PAGE_URL OUT_DIR   ->  OUT_DIR/result.json and OUT_DIR/canvas.png
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [url, outDir] = process.argv.slice(2);
+const executablePath = process.env.SPACEPORT_CHROMIUM || '/usr/bin/chromium';
+const args = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const result = { viewer: null, consoleErrors: [], failedRequests: [] };
+const browser = await chromium.launch({ executablePath, headless: true, args });
+try {
+  const page = await browser.newPage({ viewport: { width: 480, height: 360 } });
+  page.on('console', (msg) => { if (msg.type() === 'error') result.consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => result.consoleErrors.push(String(err)));
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (r.status() >= 400 && path !== '/favicon.ico') result.failedRequests.push(`${r.status()} ${path}`);
+  });
+  await page.goto(url);
+  try {
+    await page.waitForFunction(() => window.spaceportViewer
+      && (window.spaceportViewer.frames >= 5 || window.spaceportViewer.state === 'error'), null, { timeout: 90000 });
+  } catch (err) {
+    result.consoleErrors.push(String(err));
+  }
+  result.viewer = await page.evaluate(() => window.spaceportViewer ? { ...window.spaceportViewer } : null);
+  await page.locator('#c').screenshot({ path: join(outDir, 'canvas.png') });
+} finally {
+  writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 1));
+  await browser.close();
+}
