@@ -25,7 +25,7 @@ def make_sog(folder: Path) -> Path:
     from spaceport_compressor.synthetic import synthetic_splats
 
     ply = folder / "model.ply"
-    write_ply(ply, synthetic_splats(4000, sh_bands=1, seed=3))
+    write_ply(ply, synthetic_splats(20000, sh_bands=1, seed=3))
     bundle = folder / "compressor" / "scene.sog"
     bundle.parent.mkdir(parents=True)
     compress(ply, ZipSink(bundle), CompressParams(sh_bands=1))
