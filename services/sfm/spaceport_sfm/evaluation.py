@@ -1,4 +1,5 @@
-"""Pose accuracy against reference poses: similarity-aligned camera centres and rotation errors."""
+"""Pose accuracy against reference poses (e.g. fox's transforms.json): similarity-aligned camera centres,
+rotation errors and pairwise relative rotations. The alignment maths is the kernel's (`spaceport.demo.poses`)."""
 
 import json
 from dataclasses import dataclass
@@ -7,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+from spaceport.demo.poses import rotation_angle_deg, umeyama
 
 if TYPE_CHECKING:
     import pycolmap
@@ -25,19 +28,6 @@ class CameraPose:
 
 
 @dataclass(frozen=True)
-class Similarity:
-    """x_ref = scale * rotation @ x_est + translation."""
-
-    scale: float
-    rotation: Matrix  # [3, 3]
-    translation: Matrix  # [3]
-
-    def apply(self, points: Matrix) -> Matrix:
-        """Map [N, 3] points of the estimate into the reference frame."""
-        return self.scale * points @ self.rotation.T + self.translation
-
-
-@dataclass(frozen=True)
 class PoseAccuracy:
     """How far estimated cameras are from the reference ones, after a similarity alignment."""
 
@@ -48,27 +38,6 @@ class PoseAccuracy:
     median_rotation_error_deg: float
     max_rotation_error_deg: float
     median_relative_rotation_error_deg: float  # pairwise, needs no alignment
-
-
-def umeyama(source: Matrix, target: Matrix) -> Similarity:
-    """The least-squares similarity mapping [N, 3] `source` onto [N, 3] `target` (N >= 3)."""
-    mu_s, mu_t = source.mean(axis=0), target.mean(axis=0)
-    src, tgt = source - mu_s, target - mu_t
-    cov = tgt.T @ src / len(source)
-    u, d, vt = np.linalg.svd(cov)
-    sign = np.eye(3)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sign[2, 2] = -1.0
-    rotation = u @ sign @ vt
-    variance = (src**2).sum() / len(source)
-    scale = float(np.trace(np.diag(d) @ sign) / variance)
-    return Similarity(scale, rotation, mu_t - scale * rotation @ mu_s)
-
-
-def rotation_angle_deg(rotation: Matrix) -> float:
-    """The angle of a rotation matrix, in degrees."""
-    cos = (np.trace(rotation) - 1.0) / 2.0
-    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
 def compare_poses(estimated: list[CameraPose], reference: list[CameraPose]) -> PoseAccuracy:
@@ -82,7 +51,7 @@ def compare_poses(estimated: list[CameraPose], reference: list[CameraPose]) -> P
     align = umeyama(est_c, ref_c)
     scale = float(np.median(np.linalg.norm(ref_c - ref_c.mean(axis=0), axis=1)))
     centre_err = np.linalg.norm(align.apply(est_c) - ref_c, axis=1) / scale
-    rot_err = np.array([rotation_angle_deg(r.rotation.T @ align.rotation @ e.rotation) for e, r in pairs])
+    rot_err = np.array([rotation_angle_deg(r.rotation.T @ align.R @ e.rotation) for e, r in pairs])
     return PoseAccuracy(
         cameras=len(pairs),
         scene_scale=scale,
