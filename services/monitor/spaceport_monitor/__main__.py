@@ -4,10 +4,10 @@ import asyncio
 import signal
 
 import structlog
+
 from spaceport.logging import configure_logging
 from spaceport.runtime.bootstrap import bus_from_settings, store_from_settings
 from spaceport.settings import Settings
-
 from spaceport_monitor.runner import MonitorService
 from spaceport_monitor.settings import MonitorSettings
 

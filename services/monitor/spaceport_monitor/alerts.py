@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 
 from pydantic import BaseModel
+
 from spaceport.criteria import CriterionResult
 from spaceport.events import Alert, AlertData, Envelope
 from spaceport.events.metrics import Severity

@@ -12,11 +12,11 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
+
 from spaceport.criteria import Thresholds
 from spaceport.events import check_job_id
 from spaceport.storage import LocalStore, ObjectNotFound, ObjectStore
-from starlette.background import BackgroundTask
-
 from spaceport_monitor.catalog import CriteriaInfo, criteria_info
 from spaceport_monitor.links import LinkError, LinkSigner
 from spaceport_monitor.metrics import CONTENT_TYPE, MonitorMetrics

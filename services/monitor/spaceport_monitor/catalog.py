@@ -1,9 +1,9 @@
 """`GET /criteria`: what is checked, at which stage, against which configured thresholds."""
 
 from pydantic import BaseModel
+
 from spaceport.criteria import Thresholds
 from spaceport.events.metrics import Severity
-
 from spaceport_monitor.alerts import severity_of
 from spaceport_monitor.settings import MonitorSettings
 

@@ -23,7 +23,6 @@ from spaceport.events import (
     StageFailed,
     StageProgress,
 )
-
 from spaceport_monitor.checks import sfm_gate_result, stage_failed_result
 from spaceport_monitor.record import (
     PIPELINE_STAGES,

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from spaceport.storage import UnsafeKey, safe_relpath
-
 from spaceport_monitor.settings import MonitorSettings
 
 

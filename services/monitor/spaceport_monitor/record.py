@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
 from spaceport.criteria import CriterionResult
 from spaceport.events import CompressMetrics, SfmMetrics, SfmRejectReason, TrainMetrics
 from spaceport.events.metrics import Severity

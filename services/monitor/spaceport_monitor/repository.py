@@ -6,12 +6,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from spaceport.criteria import Thresholds
-from spaceport.events import Alert, Envelope, parse_event
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from spaceport.criteria import Thresholds
+from spaceport.events import Alert, Envelope, parse_event
 from spaceport_monitor.alerts import Breach, alert_event
 from spaceport_monitor.db import AlertRow, EventRow, JobRow
 from spaceport_monitor.fold import apply, event_key, fold

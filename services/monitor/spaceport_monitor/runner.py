@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 import uvicorn
+
 from spaceport.bus import Bus
 from spaceport.runtime import Worker
 from spaceport.settings import Settings
 from spaceport.storage import ObjectStore
-
 from spaceport_monitor.api import ApiContext, create_app
 from spaceport_monitor.db import open_database
 from spaceport_monitor.links import signer_for

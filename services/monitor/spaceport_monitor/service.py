@@ -5,13 +5,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
+
 from spaceport.bus import Bus, QueueSpec
 from spaceport.bus.protocol import EXCHANGE
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import EVENT_CLASSES, Alert, Envelope
 from spaceport.events.envelope import utc_now
 from spaceport.runtime import StageContext, StageSpec
-
 from spaceport_monitor.alerts import Breach
 from spaceport_monitor.checks import dead_letter_result, failure_rate_result, stalled_result
 from spaceport_monitor.metrics import MonitorMetrics

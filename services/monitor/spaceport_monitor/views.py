@@ -4,12 +4,12 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from pydantic import BaseModel
+
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import CompressMetrics, SfmMetrics, TrainMetrics
 from spaceport.events.metrics import Severity
 from spaceport.params import JobOptions
 from spaceport.storage import ObjectStore
-
 from spaceport_monitor.checks import stalled_result
 from spaceport_monitor.links import LinkError, LinkSigner
 from spaceport_monitor.record import Failure, JobOutcome, JobRecord, Progress, StageStatus

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 from plyfile import PlyData, PlyElement
 from pydantic import SecretStr
+
 from spaceport.settings import Settings
 from spaceport_monitor.api import create_app
 from spaceport_monitor.assets import build_assets
 from spaceport_monitor.settings import MonitorSettings
-
 from tests.unit.monitor.harness import Harness, build_harness, recorded
 from tests.unit.monitor.live import serve_app
 from tests.unit.monitor.sequences import success

@@ -1,6 +1,7 @@
 """Independent re-statements of the conventions the demo must follow, for the tests to check it against."""
 
 import numpy as np
+
 from spaceport.demo import Intrinsics
 
 

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from spaceport.demo import Intrinsics, look_at
 
+from spaceport.demo import Intrinsics, look_at
 from tests.unit.demo.helpers import colmap_project
 
 pytestmark = pytest.mark.unit

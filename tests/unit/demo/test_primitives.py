@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from spaceport.demo.primitives import Backdrop, Box, Cylinder, Floor, Sphere
 from spaceport.demo.textures import Texture, make_texture
 

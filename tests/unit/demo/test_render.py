@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+
 from spaceport.demo import Intrinsics, World, build_world, orbit_poses, render_view
 from spaceport.demo.primitives import Primitive
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from spaceport.demo import DemoScene, generate_scene, pose_errors
 from spaceport.params import SfmParams
 

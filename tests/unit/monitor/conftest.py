@@ -4,8 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from spaceport.settings import Settings
 
+from spaceport.settings import Settings
 from tests.unit.monitor.harness import Harness, build_harness, recorded
 
 __all__ = ["Harness", "MakeHarness", "recorded"]

@@ -16,7 +16,6 @@ from spaceport_monitor.metrics import MonitorMetrics
 from spaceport_monitor.repository import Repository
 from spaceport_monitor.service import Monitor
 from spaceport_monitor.settings import MonitorSettings
-
 from tests.unit.monitor.sequences import T0
 
 RECORDED = Path(__file__).parent / "recorded"

@@ -7,10 +7,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+
 from spaceport.bus import MemoryBus
 from spaceport_monitor.api import create_app
 from spaceport_monitor.settings import MonitorSettings
-
 from tests.unit.monitor.conftest import Harness, recorded
 from tests.unit.monitor.sequences import success
 

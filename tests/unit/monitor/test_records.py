@@ -3,8 +3,8 @@
 import random
 
 import pytest
-from spaceport_monitor.fold import fold
 
+from spaceport_monitor.fold import fold
 from tests.unit.monitor.conftest import Harness, MakeHarness, recorded
 from tests.unit.monitor.sequences import success
 

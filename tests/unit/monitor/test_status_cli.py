@@ -5,11 +5,11 @@ from collections.abc import Iterator
 import pytest
 import typer
 from pydantic import SecretStr
+from typer.testing import CliRunner
+
 from spaceport.cli import status
 from spaceport_monitor.api import create_app
 from spaceport_monitor.settings import MonitorSettings
-from typer.testing import CliRunner
-
 from tests.unit.monitor.conftest import Harness, recorded
 from tests.unit.monitor.live import serve_app
 

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
+
 from spaceport.bus import MemoryBus, QueueSpec
 from spaceport.events import parse_event
 from spaceport_monitor.settings import OPS_JOB_ID
-
 from tests.unit.monitor.conftest import Harness, MakeHarness, recorded
 from tests.unit.monitor.sequences import T0, images_ready, trainer_failure
 

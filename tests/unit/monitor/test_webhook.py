@@ -4,8 +4,8 @@ import json
 
 import httpx
 import pytest
-from spaceport_monitor.notify import WebhookNotifier
 
+from spaceport_monitor.notify import WebhookNotifier
 from tests.unit.monitor.conftest import Harness, MakeHarness, recorded
 
 pytestmark = pytest.mark.unit
