@@ -5,7 +5,6 @@ import json
 import shutil
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 import structlog
 
@@ -23,7 +22,7 @@ from spaceport.runtime.context import StageContext
 from spaceport.runtime.errors import Interrupted, PermanentError, StageError
 from spaceport.runtime.stage import StageSpec
 from spaceport.settings import Settings
-from spaceport.storage import COMPLETION_RECORD, ObjectNotFound, ObjectStore
+from spaceport.storage import COMPLETION_RECORD, ObjectNotFound, ObjectStore, job_key
 
 log = structlog.get_logger(__name__)
 UNKNOWN_JOB = "unknown"
@@ -168,7 +167,7 @@ class Worker:
             await self.bus.publish(failure)
             await delivery.reject(requeue=False)
             return
-        backoff = self.settings_backoff(attempt)
+        backoff = self._backoff(attempt)
         log.warning(
             "handler_failed_will_retry",
             reason=reason,
@@ -180,7 +179,7 @@ class Worker:
         await asyncio.sleep(backoff)
         await delivery.reject(requeue=True)
 
-    def settings_backoff(self, attempt: int) -> float:
+    def _backoff(self, attempt: int) -> float:
         """Seconds to hold a failed message before giving it back."""
         return float(min(self.settings.retry_backoff_s * 2 ** (attempt - 1), 30.0))
 
@@ -220,7 +219,7 @@ class Worker:
         )
 
     def _context(self, event: Envelope, attempt: int) -> StageContext:
-        work_dir = Path(self.settings.work_dir) / self.spec.name / f"{event.job_id}-{event.id[:12]}"
+        work_dir = self.settings.work_dir / self.spec.name / f"{event.job_id}-{event.id[:12]}"
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
         return StageContext(
@@ -242,7 +241,7 @@ class Worker:
         future.add_done_callback(lambda f: f.exception() and log.warning("progress_not_published"))
 
     def _record_key(self, event: Envelope) -> str:
-        return f"jobs/{event.job_id}/{self.spec.name}/{COMPLETION_RECORD}"
+        return job_key(event.job_id, self.spec.name, COMPLETION_RECORD)
 
     def _recorded_result(self, event: Envelope) -> list[Envelope] | None:
         try:
