@@ -43,13 +43,15 @@ def _artifacts(run: EmbeddedRun) -> dict[str, Path]:
         elif isinstance(event, ModelTrained):
             found |= {"model (.ply)": event.data.ply_uri, "training report": event.data.report_uri}
         elif isinstance(event, Compressed):
-            meta = _path(event.data.meta_uri)
             found |= {
-                "SOG folder": str(meta.parent.as_uri()) if meta else None,
+                "SOG meta.json": event.data.meta_uri,
                 "SOG bundle (.sog)": event.data.sog_uri,
                 "compression report": event.data.report_uri,
             }
-    return {name: path for name, uri in found.items() if (path := _path(uri)) is not None}
+    paths = {name: path for name, uri in found.items() if (path := _path(uri)) is not None}
+    if (meta := paths.pop("SOG meta.json", None)) is not None:
+        paths["SOG folder"] = meta.parent
+    return paths
 
 
 def _figures(run: EmbeddedRun) -> dict[str, str]:
