@@ -18,10 +18,8 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 echo "cpus: $(nproc)"
 
-if [ ! -f "$SITE/.installed" ]; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl .whl-e2e/*.whl || exit 1
-    tar xJf .whl/pycolmap.tar.xz -C "$SITE" && touch "$SITE/.installed"
-fi
+source benchmarks/gpu/site.sh
+install_site || exit 1
 export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor
 
 t0=$(date +%s)

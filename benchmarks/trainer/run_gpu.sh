@@ -6,7 +6,9 @@
 # `.baseline` folders that prepare_carry.sh builds:
 #   bash benchmarks/trainer/run_gpu.sh "standard preview" baseline
 # $1: our runs (bench_fox.py --run specs, space-separated); $2: "baseline" to run the baseline too.
-# Env: SKIP_TESTS=1 skips tests/gpu; PROFILE_SPLATS=N profiles one step at N splats first.
+# Env: SKIP_TESTS=1 skips tests/gpu; PROFILE_SPLATS=N profiles one step at N splats first; SAVE_JIT=1 brings the
+# compiled gsplat back as $OUT/gsplat_cuda.so.xz (put it in `.jit/` and carry that: no compile next time);
+# ERRORS=label writes where that run loses held-out PSNR (heldout_errors.py) to $OUT/errors.png and the log.
 # Results: $OUT/log.txt, $OUT/ours.json, $OUT/baseline.json, $OUT/gpu.txt and one preview.
 set -uo pipefail
 OUT=${OUT:-/tmp/bench-out}
@@ -22,11 +24,8 @@ exec > >(tee -a "$OUT/log.txt") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 
 # Install once per machine: re-installing gsplat gives its sources new times, and ninja rebuilds.
-if [ ! -f "$SITE/.installed" ]; then
-    extra=$(ls .baseline/whl/*.whl 2>/dev/null | grep -v typing_extensions)
-    python3 -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl $extra || exit 1
-    tar xJf .whl/pycolmap.tar.xz -C "$SITE" && touch "$SITE/.installed"
-fi
+source benchmarks/gpu/site.sh
+install_site || exit 1
 export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/trainer:$PWD
 
 # The fox scene as both trainers read it: original photos, the baseline's sparse model.
@@ -46,6 +45,7 @@ if [ -n "$WITH_BASELINE" ] && [ ! -d "$W/ssim/fused_ssim" ]; then
 fi
 wait "${pids[@]}"  # not a bare `wait`: it would also wait for the `tee` above
 echo "compile: $(($(date +%s) - t0)) s"
+[ -n "${SAVE_JIT:-}" ] && save_jit "$OUT"
 
 if [ -z "${SKIP_TESTS:-}" ]; then
     python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -4
@@ -64,6 +64,9 @@ import json, sys, pathlib
 runs = {p.stem: json.loads(p.read_text()) for p in sorted(pathlib.Path(sys.argv[1]).glob("*.json"))}
 pathlib.Path(sys.argv[2]).write_text(json.dumps(runs, indent=1))
 PY
+if [ -n "${ERRORS:-}" ]; then
+    python3 benchmarks/trainer/heldout_errors.py --scene "$FOX" --run-dir "$W/ours/$ERRORS" --png "$OUT/errors.png"
+fi
 first=$(ls "$W"/ours/*/previews/*.png 2>/dev/null | head -1)
 [ -n "$first" ] && cp "$first" "$OUT/preview_ours.png"
 
