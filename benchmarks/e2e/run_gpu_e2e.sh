@@ -2,11 +2,11 @@
 # Photos to .sog on the GPU machine: `spaceport run` on fox (50 photos, 1080x1920), standard preset.
 #
 # Run from the repository root through the device tool, carrying the git-ignored wheel folders and the
-# fox photos (benchmarks/trainer/prepare_carry.sh builds `.whl` and `.baseline`; `.whl-e2e` holds the
-# kernel's extra wheels: pydantic-settings, python-dotenv, aio-pika, aiormq, pamqp, typer, click):
-#   run(command='bash benchmarks/e2e/run_gpu_e2e.sh', carry=['.whl', '.whl-e2e', '.baseline'], timeout_s=600)
-# gsplat's CUDA code is compiled first and is not part of the timed run (it is once per machine).
-# Results in $OUT: log.txt, gpu.txt, report.json and the three stage reports, one preview.
+# fox photos (`OURS_ONLY=1 bash benchmarks/trainer/prepare_carry.sh` builds `.whl`, `.whl-e2e` and `.baseline`;
+# `.jit` holds a compiled gsplat that an earlier call brought back, see benchmarks/gpu/site.sh):
+#   run(command='RUNS=2 bash benchmarks/e2e/run_gpu_e2e.sh', carry=['.whl', '.whl-e2e', '.baseline', '.jit'])
+# gsplat's CUDA code is compiled (or loaded) first and is not part of the timed run (it is once per machine).
+# Results in $OUT: log.txt, gpu.txt, run<i>.json per run, one preview.
 set -uo pipefail
 OUT=${OUT:-/tmp/e2e-out}
 W=/tmp/spaceport-gpu
@@ -26,24 +26,32 @@ t0=$(date +%s)
 python3 -c "from gsplat.cuda._backend import _C; print('gsplat compiled:', _C is not None)" || exit 1
 echo "gsplat compile (not timed below): $(($(date +%s) - t0)) s"
 
-rm -rf "$W/fox-run"
-t0=$(date +%s.%N)
-python3 -m spaceport run .baseline/fox/images --out "$W/fox-run" --preset standard
-code=$?
-echo "spaceport run exit code $code, wall $(python3 -c "import time; print(round(time.time() - $t0, 1))") s"
-
-job=$(ls -d "$W"/fox-run/jobs/*/ | head -1)
-cp "$job/report.json" "$OUT/report.json"
-cp "$job/sfm/report.json" "$OUT/sfm-report.json"
-cp "$job/trainer/report.json" "$OUT/trainer-report.json"
-cp "$job/compressor/report.json" "$OUT/compressor-report.json"
-first=$(ls "$job"/trainer/previews/*.png 2>/dev/null | head -1)
-[ -n "$first" ] && cp "$first" "$OUT/preview.png"
-ls -la "$job/trainer" "$job/compressor"
+# RUNS=n repeats the whole run (fresh output folder each time) to show its spread; each run's four reports
+# go into $OUT/run<i>.json (the job's, sfm's, trainer's and compressor's, under those keys).
+for i in $(seq 1 "${RUNS:-1}"); do
+    rm -rf "$W/fox-run"
+    t0=$(date +%s.%N)
+    python3 -m spaceport run .baseline/fox/images --out "$W/fox-run" --preset standard
+    code=$?
+    echo "run $i: spaceport run exit code $code, wall $(python3 -c "import time; print(round(time.time() - $t0, 1))") s"
+    job=$(ls -d "$W"/fox-run/jobs/*/ | head -1)
+    python3 - "$job" "$OUT/run$i.json" <<'PY'
+import json, pathlib, sys
+job = pathlib.Path(sys.argv[1])
+parts = {"job": job / "report.json", **{s: job / s / "report.json" for s in ("sfm", "trainer", "compressor")}}
+out = {k: json.loads(p.read_text()) if p.exists() else None for k, p in parts.items()}
+if out["trainer"]:
+    out["trainer"].pop("loss_log", None)
+pathlib.Path(sys.argv[2]).write_text(json.dumps(out, indent=1))
+PY
+    first=$(ls "$job"/trainer/previews/*.png 2>/dev/null | head -1)
+    [ -n "$first" ] && cp "$first" "$OUT/preview.png"
+    ls -la "$job/trainer" "$job/compressor"
+done
 
 # Optional, same machine: our trainer on the undistorted photos (classic rasterizer, the baseline's input
-# kind) beside the 3DGUT path, to see what training on the distorted photos costs. EXTRA_RUNS="" skips it.
-EXTRA_RUNS=${EXTRA_RUNS-"standard:camera=undistort standard"}
+# kind) beside the 3DGUT path, e.g. EXTRA_RUNS="standard:camera=undistort standard".
+EXTRA_RUNS=${EXTRA_RUNS-}
 if [ -n "$EXTRA_RUNS" ]; then
     FOX=$W/fox
     if [ ! -d "$FOX/sparse/0" ]; then
