@@ -3,9 +3,13 @@
 install_site() {
     if [ ! -f "$SITE/.installed" ]; then
         local extra
-        extra=$(ls .baseline/whl/*.whl .whl-e2e/*.whl 2>/dev/null | grep -v typing_extensions)
+        extra=$(ls .baseline/whl/*.whl 2>/dev/null | grep -v typing_extensions)
         python3 -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl $extra || return 1
         tar xJf .whl/pycolmap.tar.xz -C "$SITE" && touch "$SITE/.installed"
+    fi
+    if [ -d .whl-e2e ] && [ ! -f "$SITE/.installed-e2e" ]; then  # a later call on the same machine may add them
+        python3 -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl-e2e/*.whl || return 1
+        touch "$SITE/.installed-e2e"
     fi
     if [ -f .jit/gsplat_cuda.so.xz ] && [ ! -f "$W/jit/gsplat_cuda.so" ]; then
         mkdir -p "$W/jit" && xz -dc .jit/gsplat_cuda.so.xz > "$W/jit/gsplat_cuda.so"
