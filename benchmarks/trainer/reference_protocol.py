@@ -71,6 +71,7 @@ def render_ut(splats: Splats, camera: Camera, sh_degree: int) -> Tensor:
         sh_degree=sh_degree,
         camera_model="pinhole",
         with_ut=True,
+        packed=False,
         with_eval3d=True,
         radial_coeffs=torch.zeros(1, 6, device=camera.K.device),
     )

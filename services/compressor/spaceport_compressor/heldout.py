@@ -77,7 +77,14 @@ def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
     folder = ctx.work_dir / HELDOUT_FOLDER
     sparse, images = fetch_heldout(event, ctx, folder)
     params = event.data.options.trainer
-    scorer = heldout_scorer(sparse, images, params, folder / "work", cpu_threads=ctx.settings.threads or 1)
+    scorer = heldout_scorer(
+        sparse,
+        images,
+        params,
+        folder / "work",
+        cpu_threads=ctx.settings.threads or 1,
+        undistorted=event.data.metrics.undistorted,
+    )
     return CloudScorer(scorer)
 
 

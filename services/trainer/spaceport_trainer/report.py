@@ -84,4 +84,5 @@ class TrainReport(BaseModel):
             device=self.device,
             preset=self.params.preset,
             resumed_from_step=self.resumed_from_step,
+            undistorted=self.lens_handling == "undistorted",
         )

@@ -89,18 +89,27 @@ def _view(model: SparseModel, pose: ImagePose, images_dir: Path, params: TrainPa
 
 
 def heldout_scorer(
-    sparse_dir: Path, images_dir: Path, params: TrainParams, work_dir: Path, cpu_threads: int = 1
+    sparse_dir: Path,
+    images_dir: Path,
+    params: TrainParams,
+    work_dir: Path,
+    cpu_threads: int = 1,
+    undistorted: bool | None = None,
 ) -> HeldoutScorer:
     """Load the held-out photos of `images_dir` (the others need not be there) for a model trained with
-    `params`; `work_dir` receives undistorted photos where the lens needs them. Missing photos: `ColmapError`."""
-    scene = prepare_scene(sparse_dir, images_dir, work_dir, params.camera == "undistort")
+    `params`; `work_dir` receives undistorted photos where the lens needs them. `undistorted` is what the
+    trainer did (its `TrainMetrics.undistorted`: another host may have had another device); None decides as
+    `train()` would here. Missing photos: `ColmapError`."""
+    device = pick_device(params.device)
+    handling = params.camera if undistorted is None else ("undistort" if undistorted else "original")
+    scene = prepare_scene(sparse_dir, images_dir, work_dir, handling, on_gpu=device.type == "cuda")
     model = scene.model
     _, test = split_names([im.name for im in model.images], params.test_every)
     missing = [n for n in test if not (scene.images_dir / n).is_file()]
     if missing:
         raise ColmapError(f"{len(missing)}/{len(test)} held-out photos missing in {scene.images_dir}: {missing[0]}")
     transform = fit_transform([im.world_to_cam for im in model.images], model.points)
-    held, device = set(test), pick_device(params.device)
+    held = set(test)
     views = [_view(model, pose, scene.images_dir, params, transform) for pose in model.images if pose.name in held]
     views = [View(v.name, v.camera.to(device), v.image.to(device)) for v in views]
     degree = active_sh_degree(params, params.steps)

@@ -192,7 +192,9 @@ def _train(
         hooks.on_progress = progress
     device = pick_device(params.device)
     torch.manual_seed(params.seed)
-    scene = prepare_scene(scene_dir, images_dir or scene_dir / "images", out_dir, params.camera == "undistort")
+    scene = prepare_scene(
+        scene_dir, images_dir or scene_dir / "images", out_dir, params.camera, on_gpu=device.type == "cuda"
+    )
     data = load_scene(
         scene.model, scene.images_dir, params.data_factor, params.max_image_side, params.test_every, device
     )

@@ -49,6 +49,7 @@ class TrainMetrics(Payload):
     device: str = "cpu"
     preset: str = ""
     resumed_from_step: int | None = None
+    undistorted: bool = Field(default=False, description="trained and scored on COLMAP-undistorted photos")
 
 
 class Fidelity(Payload):

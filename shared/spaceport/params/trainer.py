@@ -13,7 +13,7 @@ from spaceport.params.base import Params
 TrainPreset = Literal["preview", "standard", "quality"]
 Strategy = Literal["mcmc"]
 DeviceChoice = Literal["auto", "cpu", "cuda"]
-CameraHandling = Literal["auto", "undistort"]
+CameraHandling = Literal["auto", "undistort", "original"]
 
 
 class LearningRates(Params):
@@ -52,7 +52,9 @@ class TrainParams(Params):
     test_every: int = Field(default=8, ge=2, description="every n-th image by name is held out")
     camera: CameraHandling = Field(
         default="auto",
-        description="auto: train on the distorted photos where the model allows; else undistort",
+        description="undistort: COLMAP-undistort the photos to pinhole first, train with the classic rasterizer "
+        "(models render in web viewers as in training); original: train on the photos as they are (3DGUT on a "
+        "GPU, a linearised lens on CPU); auto: undistort on a GPU unless a lens is fisheye, original on CPU",
     )
     # model
     sh_degree: int = Field(default=3, ge=0, le=3)

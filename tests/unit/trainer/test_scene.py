@@ -8,9 +8,10 @@ import pytest
 from spaceport.params import JobOptions
 from spaceport.params.trainer import TrainParams
 from spaceport_trainer.cameras import lens_of
-from spaceport_trainer.colmap import CameraIntrinsics, read_sparse_model
+from spaceport_trainer.colmap import CameraIntrinsics, SparseModel, read_sparse_model
 from spaceport_trainer.dataset import split_names, target_size
 from spaceport_trainer.normalize import fit_transform
+from spaceport_trainer.undistort import needs_undistortion
 
 pytestmark = pytest.mark.unit
 
@@ -56,6 +57,34 @@ def test_colmap_lenses_map_to_renderer_lenses(
 def test_unsupported_lens_is_left_to_undistortion() -> None:
     """A FOV camera has no renderer lens: the trainer undistorts such photos first."""
     assert lens_of(CameraIntrinsics("FOV", 10, 10, {"p0": 1.0})) is None
+
+
+RADIAL = CameraIntrinsics("SIMPLE_RADIAL", 10, 10, {"f": 1, "cx": 1, "cy": 1, "k1": 0.01})
+FISHEYE = CameraIntrinsics(
+    "OPENCV_FISHEYE", 10, 10, {"fx": 1, "fy": 1, "cx": 1, "cy": 1, "k1": 0.1, "k2": 0, "k3": 0, "k4": 0}
+)
+PINHOLE = CameraIntrinsics("PINHOLE", 10, 10, {"fx": 1, "fy": 1, "cx": 1, "cy": 1})
+FOV = CameraIntrinsics("FOV", 10, 10, {"f": 1, "cx": 1, "cy": 1, "omega": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("cameras", "handling", "on_gpu", "expected"),
+    [
+        ([RADIAL], "auto", True, True),  # GPU: classic rasterizer, the one web viewers draw with
+        ([RADIAL], "auto", False, False),  # CPU: the linearised lens on the photos as they are
+        ([RADIAL], "original", True, False),  # 3DGUT on the original photos, when asked for
+        ([RADIAL], "undistort", False, True),
+        ([RADIAL, FISHEYE], "auto", True, False),  # a fisheye keeps 3DGUT's whole field of view
+        ([PINHOLE], "undistort", True, False),  # nothing to undistort
+        ([FOV], "original", False, True),  # no renderer takes FOV: always undistorted
+    ],
+)
+def test_undistortion_policy(cameras: list[CameraIntrinsics], handling: str, on_gpu: bool, expected: bool) -> None:
+    """Which lens, camera setting and device lead to undistorted photos."""
+    model = SparseModel(
+        cameras=dict(enumerate(cameras, start=1)), images=[], points=np.zeros((0, 3)), colors=np.zeros((0, 3))
+    )
+    assert needs_undistortion(model, handling, on_gpu) is expected  # type: ignore[arg-type]
 
 
 def test_every_eighth_image_by_name_is_held_out() -> None:

@@ -65,6 +65,19 @@ def test_undistorted_scorer_matches_too(synthetic_scene: Path, tmp_path: Path) -
     assert scorer(read_ply(Path(report.model_path))) == pytest.approx(report.final.psnr, abs=TOLERANCE_DB)
 
 
+def test_scorer_follows_what_the_trainer_did(synthetic_scene: Path, tmp_path: Path) -> None:
+    """A model the trainer undistorted (as `auto` does on a GPU host) is scored undistorted on a CPU host too."""
+    params = PARAMS.model_copy(update={"steps": 10, "camera": "undistort", "sh_degree": 0})
+    report = train(synthetic_scene, tmp_path / "out", params)
+    assert report.metrics().undistorted
+    images = heldout_only(synthetic_scene, params, tmp_path / "heldout")
+    auto = params.model_copy(update={"camera": "auto"})  # on this CPU host `auto` alone would not undistort
+    scorer = heldout_scorer(synthetic_scene / "sparse" / "0", images, auto, tmp_path / "work", undistorted=True)
+    assert not scorer.views[0].camera.lens.distorted
+    assert report.final is not None and report.final.psnr is not None
+    assert scorer(read_ply(Path(report.model_path))) == pytest.approx(report.final.psnr, abs=TOLERANCE_DB)
+
+
 def test_missing_heldout_photo_is_an_error(synthetic_scene: Path, tmp_path: Path) -> None:
     """Without every held-out photo no scorer is built: the error names how many are missing."""
     images = heldout_only(synthetic_scene, PARAMS, tmp_path / "heldout")
