@@ -6,7 +6,7 @@
 # `.jit` holds a compiled gsplat that an earlier call brought back, see benchmarks/gpu/site.sh):
 #   run(command='RUNS=2 bash benchmarks/e2e/run_gpu_e2e.sh', carry=['.whl', '.whl-e2e', '.baseline', '.jit'])
 # gsplat's CUDA code is compiled (or loaded) first and is not part of the timed run (it is once per machine).
-# Results in $OUT: log.txt, gpu.txt, run<i>.json per run, one preview.
+# Results in $OUT: log.txt, gpu.txt, run<i>.json and ref<i>.json per run, one preview.
 set -uo pipefail
 OUT=${OUT:-/tmp/e2e-out}
 W=/tmp/spaceport-gpu
@@ -47,6 +47,10 @@ PY
     first=$(ls "$job"/trainer/previews/*.png 2>/dev/null | head -1)
     [ -n "$first" ] && cp "$first" "$OUT/preview.png"
     ls -la "$job/trainer" "$job/compressor"
+    # the model scored on the whole original frames and on the reference trainer's undistorted crops, through
+    # 3DGUT and through the classic rasterizer (what web viewers draw): $OUT/ref<i>.json
+    python3 benchmarks/trainer/reference_protocol.py --sparse "$job/sfm/sparse/0" --images .baseline/fox/images \
+        --ply "$job/trainer/model.ply" --json "$OUT/ref$i.json" | tail -1
 done
 
 # Optional, same machine: our trainer on the undistorted photos (classic rasterizer, the baseline's input

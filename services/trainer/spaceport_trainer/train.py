@@ -200,6 +200,12 @@ def _train(
     )
     run = start_run(data, params, device, ckpt.load_checkpoint(out_dir / "checkpoints", params, device))
     load_s = time.perf_counter() - t0
+    if run.renderer == "gsplat-3dgut":
+        log.warning(
+            "trained_through_3dgut",
+            note="web viewers draw splats with the classic rasterizer, so this model will look worse there than "
+            "its held-out scores say (fox: 31.6 dB through 3DGUT, 25.0 dB classic); camera=auto undistorts instead",
+        )
     clock = _Clock(device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
