@@ -51,7 +51,7 @@ def rescore(scene: Path, out_dir: Path, params: TrainParams) -> dict[str, float]
         return None
     from spaceport_trainer.colmap import read_sparse_model
     from spaceport_trainer.dataset import load_scene
-    from spaceport_trainer.export import read_ply, to_splats
+    from spaceport_trainer.export import from_world, read_ply, to_splats
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     data = load_scene(
@@ -62,10 +62,7 @@ def rescore(scene: Path, out_dir: Path, params: TrainParams) -> dict[str, float]
         params.test_every,
         device,
     )
-    splats = to_splats(read_ply(out_dir / "model.ply"), device)  # world frame -> normalised frame
-    t = data.transform
-    splats["means"] = (splats["means"] - torch.tensor(t.center, device=device)) * t.scale
-    splats["scales"] = splats["scales"] + float(torch.log(torch.tensor(t.scale)))
+    splats = to_splats(from_world(read_ply(out_dir / "model.ply"), data.transform), device)
     psnr_m = PeakSignalNoiseRatio(data_range=1.0).to(device)
     ssim_m = StructuralSimilarityIndexMeasure(data_range=1.0).to(device)
     ps, ss = [], []

@@ -19,7 +19,7 @@ from torch import Tensor
 from spaceport.params.trainer import TrainParams
 from spaceport_trainer.colmap import read_sparse_model
 from spaceport_trainer.dataset import load_scene
-from spaceport_trainer.export import read_ply, to_splats
+from spaceport_trainer.export import from_world, read_ply, to_splats
 from spaceport_trainer.render import render
 
 
@@ -65,10 +65,7 @@ def main() -> None:
         params.test_every,
         device,
     )
-    splats = to_splats(read_ply(args.run_dir / "model.ply"), device)
-    t = data.transform
-    splats["means"] = (splats["means"] - torch.tensor(t.center, device=device)) * t.scale
-    splats["scales"] = splats["scales"] + math.log(t.scale)
+    splats = to_splats(from_world(read_ply(args.run_dir / "model.ply"), data.transform), device)
     rows, tiles = [], []
     with torch.no_grad():
         for view in data.test:

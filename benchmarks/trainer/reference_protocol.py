@@ -13,7 +13,6 @@ Usage (GPU machine; CPU works for small models):
 
 import argparse
 import json
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from torch import Tensor
 from spaceport_trainer.cameras import Camera, Lens
 from spaceport_trainer.colmap import read_sparse_model
 from spaceport_trainer.dataset import View, load_scene
-from spaceport_trainer.export import read_ply, to_splats
+from spaceport_trainer.export import from_world, read_ply, to_splats
 from spaceport_trainer.render import Splats, render
 from spaceport_trainer.ssim import psnr, ssim
 
@@ -104,10 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     data = load_scene(read_sparse_model(args.sparse), args.images, args.factor, None, args.test_every, device)
-    splats = to_splats(read_ply(args.ply), device)  # world frame -> the normalised frame of `data`
-    t = data.transform
-    splats["means"] = (splats["means"] - torch.tensor(t.center, device=device)) * t.scale
-    splats["scales"] = splats["scales"] + math.log(t.scale)
+    splats = to_splats(from_world(read_ply(args.ply), data.transform), device)
     rows = []
     with torch.no_grad():
         for view in data.test:

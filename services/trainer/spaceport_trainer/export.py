@@ -69,6 +69,18 @@ def to_world(splats: Splats, transform: SceneTransform) -> SplatArrays:
     )
 
 
+def from_world(arrays: SplatArrays, transform: SceneTransform) -> SplatArrays:
+    """World-frame splats (as in the `.ply`) in the normalised frame of `transform`: `to_world` undone."""
+    return SplatArrays(
+        means=transform.points_to_normalised(arrays.means.astype(np.float64)).astype(np.float32),
+        sh0=arrays.sh0.astype(np.float32),
+        shN=arrays.shN.astype(np.float32),
+        opacities=arrays.opacities.astype(np.float32),
+        scales=transform.log_scales_to_normalised(arrays.scales.astype(np.float64)).astype(np.float32),
+        quats=arrays.quats.astype(np.float32),
+    )
+
+
 def property_names(rest: int) -> list[str]:
     """Vertex property names for `rest` higher SH coefficients per channel."""
     return (

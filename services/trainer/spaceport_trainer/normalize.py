@@ -30,6 +30,10 @@ class SceneTransform:
         """[P, 3] log splat scales, normalised -> world."""
         return log_scales - np.log(self.scale)
 
+    def log_scales_to_normalised(self, log_scales: np.ndarray) -> np.ndarray:
+        """[P, 3] log splat scales, world -> normalised."""
+        return log_scales + np.log(self.scale)
+
     def viewmat_to_normalised(self, world_to_cam: np.ndarray) -> np.ndarray:
         """[4, 4] world-to-camera in world units -> the same camera over the normalised world."""
         rot, t = world_to_cam[:3, :3], world_to_cam[:3, 3]

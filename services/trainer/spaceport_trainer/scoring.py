@@ -7,7 +7,7 @@ the SfM world frame of the `.ply` and returns their mean held-out PSNR. The norm
 registered image, as `train()` fits it when all photos are present, so the scores match its own.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from spaceport_trainer.cameras import intrinsics_matrix, lens_of, make_camera
 from spaceport_trainer.colmap import ColmapError, ImagePose, SparseModel, read_sparse_model
 from spaceport_trainer.dataset import View, load_image, split_names, target_size
 from spaceport_trainer.evaluate import evaluate
-from spaceport_trainer.export import SplatArrays, to_splats
+from spaceport_trainer.export import SplatArrays, from_world, to_splats
 from spaceport_trainer.normalize import SceneTransform, fit_transform
 from spaceport_trainer.sh import num_bases
 from spaceport_trainer.splats import active_sh_degree
@@ -48,19 +48,11 @@ class HeldoutScorer:
 
     def normalised(self, arrays: SplatArrays) -> SplatArrays:
         """World-frame splats in the frame the views are in, SH padded with zeros to `sh_degree`."""
-        t = self.transform
         missing = num_bases(self.sh_degree) - 1 - arrays.shN.shape[1]
-        shN = arrays.shN
         if missing > 0:
-            shN = np.concatenate([shN, np.zeros((len(arrays), missing, 3), np.float32)], axis=1)
-        return SplatArrays(
-            means=t.points_to_normalised(arrays.means.astype(np.float64)).astype(np.float32),
-            sh0=arrays.sh0.astype(np.float32),
-            shN=shN.astype(np.float32),
-            opacities=arrays.opacities.astype(np.float32),
-            scales=(arrays.scales.astype(np.float64) + np.log(t.scale)).astype(np.float32),
-            quats=arrays.quats.astype(np.float32),
-        )
+            pad = np.zeros((len(arrays), missing, 3), np.float32)
+            arrays = replace(arrays, shN=np.concatenate([arrays.shN, pad], axis=1))
+        return from_world(arrays, self.transform)
 
     def __call__(self, arrays: SplatArrays) -> float:
         """Mean PSNR (dB) of `arrays` (SfM world frame, as in the `.ply`) over the held-out views."""
