@@ -6,7 +6,8 @@
 # `.jit` holds a compiled gsplat that an earlier call brought back, see benchmarks/gpu/site.sh):
 #   run(command='RUNS=2 bash benchmarks/e2e/run_gpu_e2e.sh', carry=['.whl', '.whl-e2e', '.baseline', '.jit'])
 # gsplat's CUDA code is compiled (or loaded) first and is not part of the timed run (it is once per machine).
-# Results in $OUT: log.txt, gpu.txt, run<i>.json and ref<i>.json per run, one preview.
+# Results in $OUT: log.txt, gpu.txt, run<i>.json and ref<i>.json per run, one preview (and gsplat_cuda.so.xz
+# with SAVE_JIT=1). GPU_TESTS=1 runs tests/gpu before the timed runs.
 set -uo pipefail
 OUT=${OUT:-/tmp/e2e-out}
 W=/tmp/spaceport-gpu
@@ -25,6 +26,10 @@ export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD
 t0=$(date +%s)
 python3 -c "from gsplat.cuda._backend import _C; print('gsplat compiled:', _C is not None)" || exit 1
 echo "gsplat compile (not timed below): $(($(date +%s) - t0)) s"
+[ -n "${SAVE_JIT:-}" ] && save_jit "$OUT"  # SAVE_JIT=1: the compiled gsplat comes back for `.jit/`
+if [ -n "${GPU_TESTS:-}" ]; then  # GPU_TESTS=1: tests/gpu first, on the same machine
+    PYTHONPATH=$PYTHONPATH:$PWD python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -6
+fi
 
 # RUNS=n repeats the whole run (fresh output folder each time) to show its spread; each run's four reports
 # go into $OUT/run<i>.json (the job's, sfm's, trainer's and compressor's, under those keys).

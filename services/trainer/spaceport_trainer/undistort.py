@@ -6,6 +6,7 @@ scored 31.6 dB on the undistorted held-out photos through 3DGUT and 25.0 dB thro
 (benchmarks/trainer/RESULTS.md). Fisheye lenses keep 3DGUT, which sees their whole field of view.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,26 +42,38 @@ def needs_undistortion(model: SparseModel, handling: CameraHandling, on_gpu: boo
     return on_gpu and all(lens.projection == "pinhole" for lens in distorted)
 
 
-def undistort(model_dir: Path, images_dir: Path, out_dir: Path, max_image_size: int = -1) -> tuple[Path, Path]:
-    """Undistort every registered photo into `out_dir`; returns (model folder, images folder)."""
+def undistort(
+    model_dir: Path, images_dir: Path, out_dir: Path, only: Sequence[str] = (), max_image_size: int = -1
+) -> tuple[Path, Path]:
+    """Undistort the registered photos (those named in `only`, where given; the model keeps every image) into
+    `out_dir` as JPEG at quality 100; returns (model folder, images folder)."""
     import pycolmap
 
     out_dir.mkdir(parents=True, exist_ok=True)  # pycolmap creates only the last level
     options = pycolmap.UndistortCameraOptions()
     options.max_image_size = max_image_size
-    pycolmap.undistort_images(str(out_dir), str(model_dir), str(images_dir), undistort_options=options)
+    names = list(only)
+    pycolmap.undistort_images(
+        str(out_dir), str(model_dir), str(images_dir), names, undistort_options=options, jpeg_quality=100
+    )
     return out_dir / "sparse", out_dir / "images"
 
 
 def prepare_scene(
-    scene_dir: Path, images_dir: Path, work_dir: Path, handling: CameraHandling, on_gpu: bool
+    scene_dir: Path,
+    images_dir: Path,
+    work_dir: Path,
+    handling: CameraHandling,
+    on_gpu: bool,
+    only: Sequence[str] = (),
 ) -> PreparedScene:
-    """Read the model; undistort into `work_dir` first where `needs_undistortion` says so."""
+    """Read the model; undistort into `work_dir` first where `needs_undistortion` says so (only the photos named
+    in `only`, where given: e.g. the held-out ones, when the others are not there)."""
     model_dir = find_model_dir(scene_dir)
     model = read_sparse_model(model_dir)
     if not needs_undistortion(model, handling, on_gpu):
         return PreparedScene(model, images_dir, "as-is")
     models = sorted({cam.model for cam in model.cameras.values()})
-    log.info("undistorting_photos", camera_models=models, photos=len(model.images))
-    new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted")
+    log.info("undistorting_photos", camera_models=models, photos=len(only) or len(model.images))
+    new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", only)
     return PreparedScene(read_sparse_model(new_model_dir), new_images, "undistorted")

@@ -11,7 +11,7 @@ from spaceport_trainer.cameras import lens_of
 from spaceport_trainer.colmap import CameraIntrinsics, SparseModel, read_sparse_model
 from spaceport_trainer.dataset import split_names, target_size
 from spaceport_trainer.normalize import fit_transform
-from spaceport_trainer.undistort import needs_undistortion
+from spaceport_trainer.undistort import needs_undistortion, undistort
 
 pytestmark = pytest.mark.unit
 
@@ -121,3 +121,13 @@ def test_presets_resolve_and_round_trip() -> None:
         assert JobOptions.for_preset(name).trainer == p  # type: ignore[arg-type]
     assert TrainParams.preset_named("preview").steps < TrainParams.preset_named("standard").steps
     assert TrainParams.preset_named("quality").steps == 30_000
+
+
+def test_undistorting_named_photos_keeps_the_whole_model(synthetic_scene: Path, tmp_path: Path) -> None:
+    """`only` undistorts just the named photos (the held-out ones, say); the model keeps every image, as pinhole."""
+    scene = synthetic_scene
+    model_dir, images_dir = undistort(scene / "sparse" / "0", scene / "images", tmp_path, ["0008.png"])
+    assert [p.name for p in images_dir.iterdir()] == ["0008.png"]
+    model = read_sparse_model(model_dir)
+    assert len(model.images) == len(read_sparse_model(synthetic_scene / "sparse" / "0").images)
+    assert {cam.model for cam in model.cameras.values()} == {"PINHOLE"}
