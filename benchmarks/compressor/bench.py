@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from variants import ours_params
 
 from spaceport.params.compressor import CompressParams
 from spaceport_compressor.compression import compress
@@ -35,12 +36,6 @@ from spaceport_compressor.synthetic import synthetic_splats
 
 REPO = Path(__file__).resolve().parents[2]
 SPLAT_TRANSFORM = REPO / "node_modules" / ".bin" / "splat-transform"
-OURS = {
-    "default": CompressParams(),
-    "h0": CompressParams(sh_bands=0),
-    "plas": CompressParams(ordering="plas"),
-}
-"""Our named variants; `pNNNN` also works: the default with an NNNN-entry palette."""
 REFERENCE = {"h0": ["-H", "0"], "i1": ["-i", "1"], "default": []}
 
 
@@ -72,7 +67,7 @@ def run_ours(name: str, ply: Path, out: Path) -> dict[str, object]:
     """Compress with one of our parameter sets; time it in this process."""
     target = out / f"ours-{name}.sog"
     cpu, wall = time.process_time(), time.perf_counter()
-    params = CompressParams(palette_size=int(name[1:])) if name.startswith("p") and name[1:].isdigit() else OURS[name]
+    params = ours_params(name)
     report = compress(ply, ZipSink(target), params)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert report.fidelity is not None
