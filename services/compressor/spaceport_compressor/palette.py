@@ -6,6 +6,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
+from spaceport.params.compressor import MAX_PALETTE_SIZE
 from spaceport_compressor.nearest import (
     InvertedFileSearch,
     Searcher,
@@ -17,7 +18,7 @@ from spaceport_compressor.nearest import (
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 
-MAX_PALETTE = 65536
+MAX_PALETTE = MAX_PALETTE_SIZE
 """Labels are 16-bit."""
 MIN_AUTO_PALETTE = 1024
 AUTO_SPLATS_PER_ENTRY = 20

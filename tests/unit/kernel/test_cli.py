@@ -35,6 +35,15 @@ def test_overrides_set_nested_parameters_with_json_values() -> None:
     assert options.sfm.camera_model == "PINHOLE"
 
 
+def test_quality_preset_keeps_the_largest_sh_palette() -> None:
+    """`quality` asks the compressor for 65,536 SH palette entries; the other presets size it from the splats."""
+    assert JobOptions.for_preset("quality").compressor.palette_size == 65_536
+    assert JobOptions.for_preset("standard").compressor.palette_size is None
+    assert JobOptions.for_preset("preview").compressor.palette_size is None
+    override = JobOptions.for_preset("quality").with_overrides(["compressor.palette_size=null"])
+    assert override.compressor.palette_size is None
+
+
 @pytest.mark.parametrize("override", ["trainer.nope=1", "steps=3", "trainer.steps=-5", "nope.steps=1", "trainer"])
 def test_bad_overrides_are_refused(override: str) -> None:
     """Unknown parameters, missing groups and invalid values are refused with a ValueError."""
