@@ -51,6 +51,18 @@ class CriterionResult(BaseModel):
         return self.outcome == "pass"
 
 
+def format_observed(value: float | str | None, expected: str = "") -> str:
+    """An observed value for people, as its expectation reads: `100.0%` against `> 50%`, `13,669` not
+    `13669.0`, other numbers to 4 digits; `-` when nothing was observed."""
+    if value is None or isinstance(value, str):
+        return "-" if value is None else value
+    if expected.endswith("%"):
+        return f"{value:.1%}"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
 def _check(
     name: str, stage: str, ok: bool, observed: float | str, expected: str, message: str
 ) -> CriterionResult:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from spaceport.criteria import CriterionResult
+from spaceport.criteria import CriterionResult, format_observed
 from spaceport.events import Alert, AlertData, Envelope
 from spaceport.events.metrics import Severity
 
@@ -85,15 +85,6 @@ class WebhookMessage(BaseModel):
     attachments: list[SlackAttachment]
 
 
-def format_observed(value: float | str | None) -> str:
-    """An observed value for people: `300`, not `300.0`; `-` when nothing was observed."""
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.4g}"
-    return value
-
-
 def webhook_message(alert: Alert, dashboard_url: str | None = None) -> WebhookMessage:
     """The webhook body of an alert: severity, job, criterion, observed vs expected."""
     d = alert.data
@@ -103,7 +94,7 @@ def webhook_message(alert: Alert, dashboard_url: str | None = None) -> WebhookMe
     fields = [
         SlackField(title="job", value=alert.job_id),
         SlackField(title="criterion", value=d.criterion),
-        SlackField(title="observed", value=format_observed(d.observed)),
+        SlackField(title="observed", value=format_observed(d.observed, d.expected or "")),
         SlackField(title="expected", value=d.expected or "-"),
     ]
     return WebhookMessage(

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spaceport.cli.follow import ProgressDisplay
+from spaceport.criteria import format_observed
 from spaceport.embedded import run_embedded
 from spaceport.embedded.summary import Summary, summarize, write_outputs
 from spaceport.inputs import InputError, collect_inputs
@@ -27,8 +28,7 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
         table.add_column(column, no_wrap=column != "expected")
     for c in summary.criteria:
         mark = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]"}.get(c.outcome, c.outcome)
-        observed = f"{c.observed:.4g}" if isinstance(c.observed, float) else str(c.observed)
-        table.add_row(c.name, c.stage, mark, observed, c.expected)
+        table.add_row(c.name, c.stage, mark, format_observed(c.observed, c.expected), c.expected)
     console.print(table)
     figures = Table(show_header=False, box=None)
     for name, value in {

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
 
+from spaceport.criteria import format_observed
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 _STYLE = {
     "succeeded": "green",
@@ -149,7 +151,7 @@ def print_job(console: Console, job: JobDetailView) -> None:
     console.print(stages)
     criteria = Table("criterion", "stage", "outcome", "observed", "expected", "note", title="criteria")
     for c in job.criteria:
-        observed = "-" if c.observed is None else str(c.observed)
+        observed = format_observed(c.observed, c.expected)
         criteria.add_row(c.name, c.stage, _styled(c.outcome), observed, c.expected, c.message)
     console.print(criteria)
     if job.failure is not None:

@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spaceport.cli.main import app
+from spaceport.criteria import format_observed
 from spaceport.events import EVENT_CLASSES
 from spaceport.params import JobOptions
 
@@ -42,6 +43,23 @@ def test_quality_preset_keeps_the_largest_sh_palette() -> None:
     assert JobOptions.for_preset("preview").compressor.palette_size is None
     override = JobOptions.for_preset("quality").with_overrides(["compressor.palette_size=null"])
     assert override.compressor.palette_size is None
+
+
+@pytest.mark.parametrize(
+    ("observed", "expected", "text"),
+    [
+        (13669.0, ">= 1000", "13,669"),
+        (1.0, "> 50%", "100.0%"),
+        (0.5042, "> 50%", "50.4%"),
+        (74401531.0, "> 102400 B", "74,401,531"),
+        (31.3912, ">= 25.0 dB", "31.39"),
+        (2.346e-05, "<= 0.001", "2.346e-05"),
+        (None, ">= 14.0 dB", "-"),
+    ],
+)
+def test_observed_values_read_as_their_expectation(observed: float | None, expected: str, text: str) -> None:
+    """Summaries and alerts print shares as percentages, counts and bytes with separators, the rest to 4 digits."""
+    assert format_observed(observed, expected) == text
 
 
 @pytest.mark.parametrize("override", ["trainer.nope=1", "steps=3", "trainer.steps=-5", "nope.steps=1", "trainer"])
