@@ -86,7 +86,7 @@ def sfm_results(m: SfmMetrics, t: Thresholds) -> list[CriterionResult]:
             "sfm",
             m.points3d >= t.min_points,
             m.points3d,
-            f">= {t.min_points}",
+            f">= {t.min_points:,}",
             f"reconstructed {m.points3d} 3D points (need at least {t.min_points})",
         ),
         _check(
@@ -125,7 +125,7 @@ def initial_splats_result(points: int, t: Thresholds) -> CriterionResult:
         "trainer",
         points >= t.min_initial_splats,
         points,
-        f">= {t.min_initial_splats}",
+        f">= {t.min_initial_splats:,}",
         f"the sparse model has {points} points (need at least {t.min_initial_splats} to train)",
     )
 
@@ -139,7 +139,7 @@ def training_results(m: TrainMetrics, t: Thresholds) -> list[CriterionResult]:
             "trainer",
             m.model_bytes > t.min_model_bytes,
             m.model_bytes,
-            f"> {t.min_model_bytes} B",
+            f"> {t.min_model_bytes:,} B",
             f"model is {m.model_bytes} bytes (need more than {t.min_model_bytes})",
         ),
         _check(
@@ -147,7 +147,7 @@ def training_results(m: TrainMetrics, t: Thresholds) -> list[CriterionResult]:
             "trainer",
             m.steps == m.steps_requested,
             m.steps,
-            f"== {m.steps_requested}",
+            f"== {m.steps_requested:,}",
             f"trained {m.steps} of {m.steps_requested} requested steps",
         ),
         _check(
@@ -155,7 +155,7 @@ def training_results(m: TrainMetrics, t: Thresholds) -> list[CriterionResult]:
             "trainer",
             0 < m.gaussians <= (m.max_gaussians or m.gaussians),
             m.gaussians,
-            f"1..{m.max_gaussians or 'any'}",
+            f"1..{m.max_gaussians:,}" if m.max_gaussians else "1..any",
             f"{m.gaussians} Gaussians (cap {m.max_gaussians})",
         ),
     ]

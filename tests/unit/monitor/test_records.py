@@ -61,7 +61,7 @@ def test_rejected_sequence_alerts_on_the_sfm_criteria(harness: Harness) -> None:
     assert sorted(a.data.criterion for a in alerts) == ["sfm_points", "sfm_registered"]
     points = next(a for a in alerts if a.data.criterion == "sfm_points")
     assert points.data.severity == "warning"
-    assert points.data.observed == 300 and points.data.expected == ">= 1000"
+    assert points.data.observed == 300 and points.data.expected == ">= 1,000"
     assert points.causation_id == "job-rejected-rejected" and points.job_id == "job-rejected"
 
 
@@ -137,7 +137,7 @@ def test_configured_thresholds_are_used(make_harness: MakeHarness) -> None:
     h = make_harness(criteria={"min_points": 20_000})
     alerts = h.feed(recorded("success"))
     assert [a.data.criterion for a in alerts] == ["sfm_points"]
-    assert alerts[0].data.expected == ">= 20000"
+    assert alerts[0].data.expected == ">= 20,000"
 
 
 def test_own_alerts_are_recorded_without_a_loop(harness: Harness) -> None:

@@ -50,7 +50,7 @@ def test_one_job_shows_timeline_and_exit_code(cli: typer.Typer, monitor_url: str
         env={"SPACEPORT_MONITOR_TOKEN": "cli-token", "COLUMNS": "200"},
     )
     assert result.exit_code == 1, result.output
-    assert "sfm_points" in result.output and ">= 1000" in result.output
+    assert "sfm_points" in result.output and ">= 1,000" in result.output
     assert "hint: take more photos with overlap" in result.output
 
 

@@ -41,7 +41,7 @@ async def test_each_alert_is_posted_once_as_slack_json(make_harness: MakeHarness
         "job": "job-rejected",
         "criterion": "sfm_points",
         "observed": "300",
-        "expected": ">= 1000",
+        "expected": ">= 1,000",
     }
 
 
