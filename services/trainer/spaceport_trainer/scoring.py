@@ -94,9 +94,9 @@ def heldout_scorer(
     `train()` would here. Missing photos: `ColmapError`."""
     device = pick_device(params.device)
     handling = params.camera if undistorted is None else ("undistort" if undistorted else "original")
-    test = heldout_names(sparse_dir, params)
-    scene = prepare_scene(sparse_dir, images_dir, work_dir, handling, on_gpu=device.type == "cuda", only=test)
+    scene = prepare_scene(sparse_dir, images_dir, work_dir, handling, on_gpu=device.type == "cuda")
     model = scene.model
+    _, test = split_names([im.name for im in model.images], params.test_every)
     missing = [n for n in test if not (scene.images_dir / n).is_file()]
     if missing:
         raise ColmapError(f"{len(missing)}/{len(test)} held-out photos missing in {scene.images_dir}: {missing[0]}")

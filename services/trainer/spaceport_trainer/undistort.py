@@ -52,28 +52,23 @@ def undistort(
     out_dir.mkdir(parents=True, exist_ok=True)  # pycolmap creates only the last level
     options = pycolmap.UndistortCameraOptions()
     options.max_image_size = max_image_size
-    names = list(only)
     pycolmap.undistort_images(
-        str(out_dir), str(model_dir), str(images_dir), names, undistort_options=options, jpeg_quality=100
+        str(out_dir), str(model_dir), str(images_dir), list(only), undistort_options=options, jpeg_quality=100
     )
     return out_dir / "sparse", out_dir / "images"
 
 
 def prepare_scene(
-    scene_dir: Path,
-    images_dir: Path,
-    work_dir: Path,
-    handling: CameraHandling,
-    on_gpu: bool,
-    only: Sequence[str] = (),
+    scene_dir: Path, images_dir: Path, work_dir: Path, handling: CameraHandling, on_gpu: bool
 ) -> PreparedScene:
-    """Read the model; undistort into `work_dir` first where `needs_undistortion` says so (only the photos named
-    in `only`, where given: e.g. the held-out ones, when the others are not there)."""
+    """Read the model; undistort into `work_dir` first where `needs_undistortion` says so: the registered
+    photos found in `images_dir` (a held-out scorer has only the held-out ones there)."""
     model_dir = find_model_dir(scene_dir)
     model = read_sparse_model(model_dir)
     if not needs_undistortion(model, handling, on_gpu):
         return PreparedScene(model, images_dir, "as-is")
     models = sorted({cam.model for cam in model.cameras.values()})
-    log.info("undistorting_photos", camera_models=models, photos=len(only) or len(model.images))
-    new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", only)
+    present = [im.name for im in model.images if (images_dir / im.name).is_file()]
+    log.info("undistorting_photos", camera_models=models, photos=len(present), registered=len(model.images))
+    new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", present)
     return PreparedScene(read_sparse_model(new_model_dir), new_images, "undistorted")

@@ -54,13 +54,18 @@ def test_scorer_matches_the_trainers_final_evaluation(synthetic_scene: Path, tmp
     assert scorer(read_ply(Path(report.model_path))) == pytest.approx(report.final.psnr, abs=TOLERANCE_DB)
 
 
-def test_undistorted_scorer_matches_too(synthetic_scene: Path, tmp_path: Path) -> None:
+def test_undistorted_scorer_matches_too(
+    synthetic_scene: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     """With camera='undistort', the held-out photos alone are undistorted and score as in training."""
     params = PARAMS.model_copy(update={"steps": 10, "camera": "undistort", "sh_degree": 0})
     report = train(synthetic_scene, tmp_path / "out", params)
     images = heldout_only(synthetic_scene, params, tmp_path / "heldout")
     scorer = heldout_scorer(synthetic_scene / "sparse" / "0", images, params, tmp_path / "work")
     assert report.lens_handling == "undistorted" and not scorer.views[0].camera.lens.distorted
+    undistorted = sorted(p.name for p in (tmp_path / "work" / "undistorted" / "images").iterdir())
+    assert undistorted == ["0000.png", "0008.png"]
+    assert "Cannot read image" not in capfd.readouterr().err  # COLMAP was asked for those two only
     assert report.final is not None and report.final.psnr is not None
     assert scorer(read_ply(Path(report.model_path))) == pytest.approx(report.final.psnr, abs=TOLERANCE_DB)
 
