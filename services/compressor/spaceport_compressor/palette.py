@@ -18,8 +18,6 @@ from spaceport_compressor.nearest import (
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 
-MAX_PALETTE = MAX_PALETTE_SIZE
-"""Labels are 16-bit."""
 MIN_AUTO_PALETTE = 1024
 AUTO_SPLATS_PER_ENTRY = 20
 """On 100k synthetic splats the SH error falls slowly with the palette (N/32: 0.237, N/16: 0.225, N/12: 0.218
@@ -44,7 +42,7 @@ class Palette:
 
 def auto_palette_size(count: int) -> int:
     """Palette entries for `count` splats when none is requested: one per 20 splats, 1,024 to 65,536."""
-    return int(min(MAX_PALETTE, max(MIN_AUTO_PALETTE, count // AUTO_SPLATS_PER_ENTRY)))
+    return int(min(MAX_PALETTE_SIZE, max(MIN_AUTO_PALETTE, count // AUTO_SPLATS_PER_ENTRY)))
 
 
 def choose_searcher(n: int, size: int, dims: int, seed: int) -> tuple[Searcher, str]:

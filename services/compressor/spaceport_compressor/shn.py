@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from spaceport.params.compressor import MAX_PALETTE_SIZE
 from spaceport_compressor import codebook
 from spaceport_compressor.layout import PALETTE_ROW, atlas_codes, centroid_atlas, rgba
 from spaceport_compressor.meta import ShNMeta, short_floats
-from spaceport_compressor.palette import MAX_PALETTE, Palette, auto_palette_size, fit_palette
+from spaceport_compressor.palette import Palette, auto_palette_size, fit_palette
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -74,7 +75,7 @@ def encode_shn(sh_rest: F32, bands: int, palette_size: int | None, iterations: i
     """Palette, coefficient codebook and label texels for splats already in texture order."""
     n, dims = sh_rest.shape
     coeffs = dims // 3
-    size = min(palette_size or auto_palette_size(n), MAX_PALETTE)
+    size = min(palette_size or auto_palette_size(n), MAX_PALETTE_SIZE)
     palette = _order_by_similarity(fit_palette(sh_rest, size, iterations, seed))
     levels, book = choose_levels(sh_rest, palette)
     codes = codebook.encode(palette.centroids, book).reshape(-1, 3, coeffs)
