@@ -168,12 +168,13 @@ def train(
     On CPU, torch runs `cpu_threads` threads meanwhile (restored after): the CPU rasterizer issues many
     small ops, and on a shared 2-core machine two OpenMP threads spent 14x the CPU time of one (measured).
     """
-    if pick_device(params.device).type != "cpu":
-        return _train(scene_dir, out_dir, params, progress, hooks, images_dir)
+    device = pick_device(params.device)
+    if device.type != "cpu":
+        return _train(scene_dir, out_dir, params, device, progress, hooks, images_dir)
     before = torch.get_num_threads()
     torch.set_num_threads(max(cpu_threads, 1))
     try:
-        return _train(scene_dir, out_dir, params, progress, hooks, images_dir)
+        return _train(scene_dir, out_dir, params, device, progress, hooks, images_dir)
     finally:
         torch.set_num_threads(before)
 
@@ -182,6 +183,7 @@ def _train(
     scene_dir: Path,
     out_dir: Path,
     params: TrainParams,
+    device: torch.device,
     progress: Callable[[TrainProgress], None] | None,
     hooks: TrainHooks | None,
     images_dir: Path | None,
@@ -190,7 +192,6 @@ def _train(
     hooks = hooks or TrainHooks()
     if progress is not None:
         hooks.on_progress = progress
-    device = pick_device(params.device)
     torch.manual_seed(params.seed)
     scene = prepare_scene(
         scene_dir, images_dir or scene_dir / "images", out_dir, params.camera, on_gpu=device.type == "cuda"
