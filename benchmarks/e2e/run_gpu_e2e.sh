@@ -7,7 +7,8 @@
 #   run(command='RUNS=2 bash benchmarks/e2e/run_gpu_e2e.sh', carry=['.whl', '.whl-e2e', '.baseline', '.jit'])
 # gsplat's CUDA code is compiled (or loaded) first and is not part of the timed run (it is once per machine).
 # Results in $OUT: log.txt, gpu.txt, run<i>.json and ref<i>.json per run, one preview (and gsplat_cuda.so.xz
-# with SAVE_JIT=1). GPU_TESTS=1 runs tests/gpu before the timed runs.
+# with SAVE_JIT=1). GPU_TESTS=1 runs tests/gpu before the timed runs. Our trainer alone on the reference
+# sparse model, on the same machine: benchmarks/trainer/run_gpu.sh first (see run_gpu_protocols.sh).
 set -uo pipefail
 OUT=${OUT:-/tmp/e2e-out}
 W=/tmp/spaceport-gpu
@@ -57,19 +58,3 @@ PY
     python3 benchmarks/trainer/reference_protocol.py --sparse "$job/sfm/sparse/0" --images .baseline/fox/images \
         --ply "$job/trainer/model.ply" --json "$OUT/ref$i.json" | tail -1
 done
-
-# Optional, same machine: our trainer on the undistorted photos (classic rasterizer, the baseline's input
-# kind) beside the 3DGUT path, e.g. EXTRA_RUNS="standard:camera=undistort standard".
-EXTRA_RUNS=${EXTRA_RUNS-}
-if [ -n "$EXTRA_RUNS" ]; then
-    FOX=$W/fox
-    if [ ! -d "$FOX/sparse/0" ]; then
-        mkdir -p "$FOX" && tar xJf .baseline/fox/sparse.tar.xz -C "$FOX"
-        ln -sfn "$PWD/.baseline/fox/images" "$FOX/images"
-    fi
-    args=()
-    for r in $EXTRA_RUNS; do args+=(--run "$r"); done
-    python3 benchmarks/trainer/bench_fox.py --scene "$FOX" --out "$W/extra" --set checkpoint_every=1000000 \
-        "${args[@]}" > "$W/extra.log" 2>&1
-    grep -E "^RUN|Traceback|Error" "$W/extra.log"
-fi

@@ -7,7 +7,7 @@ set -uo pipefail
 OUT=${OUT:-/tmp/bench-out}
 W=/tmp/spaceport-gpu
 SKIP_TESTS=1 bash benchmarks/trainer/run_gpu.sh standard
-RUNS=1 EXTRA_RUNS="" bash benchmarks/e2e/run_gpu_e2e.sh > /dev/null 2>&1
+RUNS=1 bash benchmarks/e2e/run_gpu_e2e.sh > /dev/null 2>&1
 rm -f "$OUT/preview.png" "$OUT/preview_ours.png"
 export PYTHONPATH=$W/site:$PWD/shared:$PWD/services/trainer GSPLAT_PREBUILT_SO=$W/jit/gsplat_cuda.so
 python3 benchmarks/trainer/reference_protocol.py --sparse "$W/fox/sparse/0" --images .baseline/fox/images \
