@@ -80,9 +80,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def static_server(mounts: dict[str, Path]) -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 serving `mounts` (e.g. {'/assets/': folder}); yields its base URL."""
-    handler = type("Mounted", (_Handler,), {"mounts": mounts})
+def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served on 127.0.0.1 from a background thread; yields the base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -91,6 +90,13 @@ def static_server(mounts: dict[str, Path]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def static_server(mounts: dict[str, Path]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 serving `mounts` (e.g. {'/assets/': folder}); yields its base URL."""
+    with serving(type("Mounted", (_Handler,), {"mounts": mounts})) as url:
+        yield url
 
 
 @dataclass(frozen=True)

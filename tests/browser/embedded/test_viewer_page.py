@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from PIL import Image
 from spaceport.cli.view import handler_for
 from spaceport.embedded.viewer import find_engine, viewer_page
 from spaceport.params.compressor import CompressParams
-from tests.browser.tools import REPO, require
+from tests.browser.tools import REPO, require, serving
 
 pytestmark = pytest.mark.browser
 
@@ -39,23 +38,16 @@ def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
     assert engine is not None
     bundle = make_sog(tmp_path)
     (tmp_path / "viewer.html").write_text(viewer_page("compressor/scene.sog", tmp_path / "model.ply"))
-    import http.server
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_for(tmp_path, engine))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     out = tmp_path / "out"
     out.mkdir()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
+    with serving(handler_for(tmp_path, engine)) as url:
         subprocess.run(
-            ["node", str(Path(__file__).with_name("viewer_check.mjs")), url, str(out)],
+            ["node", str(Path(__file__).with_name("viewer_check.mjs")), f"{url}/viewer.html", str(out)],
             cwd=REPO,
             check=True,
             timeout=180,
             capture_output=True,
         )
-    finally:
-        server.shutdown()
     result = json.loads((out / "result.json").read_text())
     assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
     assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5
