@@ -2,22 +2,14 @@
 // usage: node viewer_check.mjs PAGE_URL OUT_DIR   ->  OUT_DIR/result.json and OUT_DIR/canvas.png
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, recordProblems } from '../chromium.mjs';
 
 const [url, outDir] = process.argv.slice(2);
-const executablePath = process.env.SPACEPORT_CHROMIUM || '/usr/bin/chromium';
-const args = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const result = { viewer: null, consoleErrors: [], failedRequests: [] };
-const browser = await chromium.launch({ executablePath, headless: true, args });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 480, height: 360 } });
-  page.on('console', (msg) => { if (msg.type() === 'error') result.consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => result.consoleErrors.push(String(err)));
-  page.on('response', (r) => {
-    const path = new URL(r.url()).pathname;
-    if (r.status() >= 400 && path !== '/favicon.ico') result.failedRequests.push(`${r.status()} ${path}`);
-  });
+  recordProblems(page, result, { ignore: ['/favicon.ico'] });
   await page.goto(url);
   try {
     await page.waitForFunction(() => window.spaceportViewer

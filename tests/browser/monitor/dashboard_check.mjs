@@ -4,20 +4,14 @@
 // console errors, failed requests), list.png, job.png and splat.png (the 3D view's canvas).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, recordProblems } from '../chromium.mjs';
 
 const [base, jobId, outDir, token] = process.argv.slice(2);
-const executablePath = process.env.SPACEPORT_CHROMIUM || '/usr/bin/chromium';
-const args = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
-const browser = await chromium.launch({ executablePath, headless: true, args });
+const browser = await launchChromium();
 const result = { jobs: [], criteria: [], stages: [], viewer: null, consoleErrors: [], failedRequests: [] };
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('console', (msg) => { if (msg.type() === 'error') result.consoleErrors.push(msg.text()); });
-  page.on('pageerror', (err) => result.consoleErrors.push(String(err)));
-  page.on('response', (r) => { if (r.status() >= 400) result.failedRequests.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  recordProblems(page, result);
 
   await page.goto(`${base}/#token=${encodeURIComponent(token)}`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 30000 });

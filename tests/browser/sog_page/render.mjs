@@ -5,28 +5,20 @@
 // plus consoleErrors and failedRequests for the whole session.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, recordProblems } from '../chromium.mjs';
 
 const [pageUrl, outDir, jobsJson] = process.argv.slice(2);
 const jobs = JSON.parse(jobsJson);
 const minFrames = Number(process.env.SOG_RENDER_FRAMES || 3);
 const timeout = Number(process.env.SOG_RENDER_TIMEOUT_MS || 90000);
-const executablePath = process.env.SPACEPORT_CHROMIUM || '/usr/bin/chromium';
-const args = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
 const result = { jobs: {}, consoleErrors: [], failedRequests: [] };
-const browser = await chromium.launch({ executablePath, headless: true, args });
+const browser = await launchChromium();
 try {
   for (const job of jobs) {
     const started = Date.now();
     const page = await browser.newPage({ viewport: { width: 400, height: 300 } });
-    page.on('console', (msg) => { if (msg.type() === 'error') result.consoleErrors.push(`${job.name}: ${msg.text()}`); });
-    page.on('pageerror', (err) => result.consoleErrors.push(`${job.name}: ${err}`));
-    page.on('response', (r) => {
-      const path = new URL(r.url()).pathname;
-      if (r.status() >= 400 && path !== '/favicon.ico') result.failedRequests.push(`${r.status()} ${path}`);
-    });
+    recordProblems(page, result, { label: job.name, ignore: ['/favicon.ico'] });
     await page.goto(`${pageUrl}?${job.query}`);
     try {
       await page.waitForFunction((n) => window.sogRender
