@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from spaceport.cli.exit_codes import ExitCode
 from spaceport.events import ModelTrained, SfmRejected
 from tests.conftest import REPO
 from tests.e2e.conftest import EventTap
@@ -24,8 +25,8 @@ def test_concurrent_jobs_complete_once_each_with_every_criterion_evaluated(
     jobs = [f"castle-{i}" for i in range(3)]
     with ThreadPoolExecutor(3) as pool:
         runs = list(pool.map(lambda j: deployment.submit(castle_photos, *FAST, "--job-id", j), jobs))
-    for job, run in zip(jobs, runs, strict=True):
-        assert run.returncode == 0, f"{job}: {run.stderr[-2000:]}"
+    for job, run in zip(jobs, runs, strict=True):  # 90 steps may miss the held-out floor: exit 4, not 1
+        assert run.returncode in (ExitCode.OK, ExitCode.CRITERIA_FAILED), f"{job}: {run.stderr[-2000:]}"
     time.sleep(2)
     for job in jobs:
         for kind in ("sfm.completed", "model.trained", "model.compressed"):
@@ -71,7 +72,7 @@ def test_killed_trainer_job_resumes_from_its_checkpoint(
     replacement = deployment.start("trainer")
     deployment.wait_ready([replacement])
     _, stderr = submit.communicate(timeout=900)
-    assert submit.returncode == 0, stderr[-2000:]
+    assert submit.returncode in (ExitCode.OK, ExitCode.CRITERIA_FAILED), stderr[-2000:]
     [trained] = {e.id: e for e in tap.of(job, "model.trained")}.values()
     assert isinstance(trained, ModelTrained)
     assert trained.data.metrics.resumed_from_step is not None and trained.data.metrics.resumed_from_step >= 30
@@ -97,7 +98,7 @@ def test_unrelated_photos_are_rejected_with_hints_and_the_monitor_shows_it(
 ) -> None:
     """A mixed, partly corrupt photo set ends in SfmRejected with hints; the monitor records the rejection."""
     run = deployment.submit(unrelated_photos, "--preset", "preview", "--job-id", "unrelated-1")
-    assert run.returncode == 1, run.stderr[-2000:]
+    assert run.returncode == ExitCode.FAILED, run.stderr[-2000:]
     assert "rejected by sfm" in run.stderr and "hint:" in run.stderr
     [rejected] = {e.id: e for e in tap.of("unrelated-1", "sfm.rejected")}.values()
     assert isinstance(rejected, SfmRejected) and rejected.data.hints

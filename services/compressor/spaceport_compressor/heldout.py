@@ -20,6 +20,7 @@ from spaceport_compressor.fidelity import HeldoutScorer
 from spaceport_compressor.splats import SplatCloud
 
 if TYPE_CHECKING:
+    from spaceport_trainer.consistency import ViewCamera
     from spaceport_trainer.export import SplatArrays
     from spaceport_trainer.scoring import HeldoutScorer as TrainerScorer
 
@@ -70,8 +71,16 @@ def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple
     return sparse, images
 
 
+def trained_cameras(event: ModelTrained, ctx: StageContext) -> "list[ViewCamera] | None":
+    """The held-out cameras the trainer recorded in its report (None for a report that has none)."""
+    from spaceport_trainer.report import TrainReport
+
+    report = TrainReport.model_validate_json(ctx.store.get_bytes(ctx.store.key_of(event.data.report_uri)))
+    return report.heldout_cameras or None
+
+
 def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
-    """Fetch the held-out inputs into the work folder and load them as the trainer does."""
+    """Fetch the held-out inputs into the work folder and load them as the trainer does, with its cameras."""
     from spaceport_trainer.scoring import heldout_scorer
 
     folder = ctx.work_dir / HELDOUT_FOLDER
@@ -84,6 +93,7 @@ def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
         folder / "work",
         cpu_threads=ctx.settings.threads or 1,
         undistorted=event.data.metrics.undistorted,
+        trained=trained_cameras(event, ctx),
     )
     return CloudScorer(scorer)
 

@@ -16,12 +16,13 @@ def extract(database: Path, images_dir: Path, image_names: list[str], params: Sf
     """Extract features of exactly `image_names` (stray files are never read); returns the keypoint total.
 
     With one camera per job, COLMAP refuses every image whose size differs from the first one
-    (CAMERA_SINGLE_DIM_ERROR, silently: no features). Portrait and landscape shots from one phone are
-    common, so each image size gets its own camera: one extraction call per size into the same database.
+    (CAMERA_SINGLE_DIM_ERROR, silently: no features), and photos of two phones of one resolution would share
+    one focal length. So each camera (image size, and the EXIF make, model and focal length where the photo
+    has them) gets its own: one extraction call per camera into the same database.
     """
     if database.exists():
         database.unlink()  # pycolmap silently skips images already in a database
-    groups = size_groups(images_dir, image_names) if params.single_camera else [image_names]
+    groups = camera_groups(images_dir, image_names) if params.single_camera else [image_names]
     for names in groups:
         pycolmap.extract_features(
             database,
@@ -38,10 +39,27 @@ def extract(database: Path, images_dir: Path, image_names: list[str], params: Sf
     return keypoints
 
 
-def size_groups(images_dir: Path, image_names: list[str]) -> list[list[str]]:
-    """Image names grouped by pixel size (read from the headers), largest group first."""
-    groups: dict[tuple[int, int], list[str]] = {}
+EXIF_MAKE, EXIF_MODEL, EXIF_IFD = 0x010F, 0x0110, 0x8769
+EXIF_FOCAL_LENGTH, EXIF_FOCAL_35MM = 0x920A, 0xA405
+
+
+def camera_key(image: Image.Image) -> tuple[object, ...]:
+    """What tells one camera from another in a photo's header: pixel size, EXIF make, model, focal lengths."""
+    exif = image.getexif()
+    details = exif.get_ifd(EXIF_IFD)
+    return (
+        image.size,
+        str(exif.get(EXIF_MAKE, "")).strip(),
+        str(exif.get(EXIF_MODEL, "")).strip(),
+        str(details.get(EXIF_FOCAL_LENGTH, "")),
+        str(details.get(EXIF_FOCAL_35MM, "")),
+    )
+
+
+def camera_groups(images_dir: Path, image_names: list[str]) -> list[list[str]]:
+    """Image names grouped by camera (`camera_key`, read from the headers), largest group first."""
+    groups: dict[tuple[object, ...], list[str]] = {}
     for name in image_names:
         with Image.open(images_dir / name) as image:
-            groups.setdefault(image.size, []).append(name)
+            groups.setdefault(camera_key(image), []).append(name)
     return sorted(groups.values(), key=len, reverse=True)

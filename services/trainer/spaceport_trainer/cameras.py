@@ -26,6 +26,12 @@ class Lens:
     radial: tuple[float, ...] = ()  # 6 (pinhole) or 4 (fisheye) coefficients, or () for none
     tangential: tuple[float, float] = (0.0, 0.0)
 
+    def describe(self) -> str:
+        """A stable text form: projection, radial and tangential coefficients (for comparing two lenses)."""
+        radial = ",".join(f"{k:.9g}" for k in self.radial)
+        tangential = ",".join(f"{p:.9g}" for p in self.tangential)
+        return f"{self.projection}({radial};{tangential})"
+
     @property
     def distorted(self) -> bool:
         """Whether any coefficient is non-zero (the fisheye projection always counts)."""

@@ -11,7 +11,8 @@ from PIL import Image
 from torch import Tensor
 
 from spaceport_trainer.cameras import Camera, Lens, intrinsics_matrix, lens_of, make_camera
-from spaceport_trainer.colmap import ColmapError, SparseModel
+from spaceport_trainer.colmap import CameraIntrinsics, ColmapError, ImagePose, SparseModel
+from spaceport_trainer.consistency import ViewCamera, check_photo, check_scale, view_camera
 from spaceport_trainer.normalize import SceneTransform, fit_transform
 
 log = structlog.get_logger(__name__)
@@ -28,6 +29,18 @@ class View:
     def target(self) -> Tensor:
         """The photo as float in [0, 1]."""  # [H, W, 3]
         return self.image.float() / 255.0
+
+    def record(self, transform: SceneTransform) -> ViewCamera:
+        """This view's camera as a record in the SfM world frame (what a later scorer must match)."""
+        cam = self.camera
+        return view_camera(
+            self.name,
+            cam.K.double().cpu().numpy(),
+            (cam.width, cam.height),
+            cam.viewmat.double().cpu().numpy(),
+            cam.lens.describe(),
+            transform,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,11 +80,32 @@ def split_names(names: list[str], test_every: int) -> tuple[list[str], list[str]
     return train, test
 
 
-def _lens(model: SparseModel, camera_id: int, allow_distortion: bool) -> Lens:
-    lens = lens_of(model.cameras[camera_id])
+def _lens(cam: CameraIntrinsics, allow_distortion: bool) -> Lens:
+    lens = lens_of(cam)
     if lens is None or (lens.distorted and not allow_distortion):
-        raise ColmapError(f"camera model {model.cameras[camera_id].model} needs undistorting first")
+        raise ColmapError(f"camera model {cam.model} needs undistorting first")
     return lens
+
+
+def build_view(
+    model: SparseModel,
+    pose: ImagePose,
+    images_dir: Path,
+    factor: int,
+    max_side: int | None,
+    transform: SceneTransform,
+    allow_distortion: bool = True,
+) -> View:
+    """One photo and its camera over the normalised world (CPU tensors); the photo checked against its camera."""
+    cam = model.cameras[pose.camera_id]
+    size = target_size(cam.width, cam.height, factor, max_side)
+    with Image.open(images_dir / pose.name) as header:
+        check_photo(pose.name, header.size, cam)
+    check_scale(pose.name, cam, size)
+    pixels = load_image(images_dir / pose.name, size)
+    viewmat = transform.viewmat_to_normalised(pose.world_to_cam)
+    camera = make_camera(viewmat, intrinsics_matrix(cam, *size), *size, _lens(cam, allow_distortion))
+    return View(pose.name, camera, torch.from_numpy(pixels))
 
 
 def load_scene(
@@ -92,19 +126,8 @@ def load_scene(
     transform = fit_transform([im.world_to_cam for im in present], model.points)
 
     def build(im_index: int) -> View:
-        pose = present[im_index]
-        cam = model.cameras[pose.camera_id]
-        w, h = target_size(cam.width, cam.height, factor, max_side)
-        pixels = load_image(images_dir / pose.name, (w, h))
-        K = intrinsics_matrix(cam, w, h)
-        camera = make_camera(
-            transform.viewmat_to_normalised(pose.world_to_cam),
-            K,
-            w,
-            h,
-            _lens(model, pose.camera_id, allow_distortion),
-        )
-        return View(pose.name, camera.to(device), torch.from_numpy(pixels).to(device))
+        view = build_view(model, present[im_index], images_dir, factor, max_side, transform, allow_distortion)
+        return View(view.name, view.camera.to(device), view.image.to(device))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         views = list(pool.map(build, range(len(present))))

@@ -4,6 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spaceport.events import TrainMetrics
 from spaceport.params.trainer import TrainParams
+from spaceport_trainer.consistency import ViewCamera
 
 
 class ViewScoreRecord(BaseModel):
@@ -59,6 +60,8 @@ class TrainReport(BaseModel):
     model_path: str
     model_bytes: int
     previews: list[str] = Field(default_factory=list)
+    heldout_cameras: list[ViewCamera] = Field(default_factory=list)
+    """The held-out views' cameras as training built them: a later scorer must use exactly these."""
 
     @property
     def final(self) -> EvaluationRecord | None:

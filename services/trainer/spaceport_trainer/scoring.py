@@ -15,9 +15,9 @@ import structlog
 import torch
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.cameras import intrinsics_matrix, lens_of, make_camera
-from spaceport_trainer.colmap import ColmapError, ImagePose, SparseModel, read_sparse_model
-from spaceport_trainer.dataset import View, load_image, split_names, target_size
+from spaceport_trainer.colmap import ColmapError, read_sparse_model
+from spaceport_trainer.consistency import ViewCamera, check_same_cameras
+from spaceport_trainer.dataset import View, build_view, split_names
 from spaceport_trainer.evaluate import evaluate
 from spaceport_trainer.export import SplatArrays, from_world, to_splats
 from spaceport_trainer.normalize import SceneTransform, fit_transform
@@ -69,17 +69,6 @@ class HeldoutScorer:
         return result.psnr
 
 
-def _view(model: SparseModel, pose: ImagePose, images_dir: Path, params: TrainParams, t: SceneTransform) -> View:
-    """One held-out view, built as `load_scene` builds it (CPU tensors)."""
-    cam = model.cameras[pose.camera_id]
-    lens = lens_of(cam)
-    if lens is None:
-        raise ColmapError(f"camera model {cam.model} needs undistorting first")
-    w, h = target_size(cam.width, cam.height, params.data_factor, params.max_image_side)
-    camera = make_camera(t.viewmat_to_normalised(pose.world_to_cam), intrinsics_matrix(cam, w, h), w, h, lens)
-    return View(pose.name, camera, torch.from_numpy(load_image(images_dir / pose.name, (w, h))))
-
-
 def heldout_scorer(
     sparse_dir: Path,
     images_dir: Path,
@@ -87,11 +76,13 @@ def heldout_scorer(
     work_dir: Path,
     cpu_threads: int = 1,
     undistorted: bool | None = None,
+    trained: list[ViewCamera] | None = None,
 ) -> HeldoutScorer:
     """Load the held-out photos of `images_dir` (the others need not be there) for a model trained with
     `params`; `work_dir` receives undistorted photos where the lens needs them. `undistorted` is what the
     trainer did (its `TrainMetrics.undistorted`: another host may have had another device); None decides as
-    `train()` would here. Missing photos: `ColmapError`."""
+    `train()` would here. `trained` are the held-out cameras of the trainer's report: the scorer refuses
+    (`CameraMismatch`, naming the photo) to score with any other. Missing photos: `ColmapError`."""
     device = pick_device(params.device)
     handling = params.camera if undistorted is None else ("undistort" if undistorted else "original")
     scene = prepare_scene(sparse_dir, images_dir, work_dir, handling, on_gpu=device.type == "cuda")
@@ -102,7 +93,13 @@ def heldout_scorer(
         raise ColmapError(f"{len(missing)}/{len(test)} held-out photos missing in {scene.images_dir}: {missing[0]}")
     transform = fit_transform([im.world_to_cam for im in model.images], model.points)
     held = set(test)
-    views = [_view(model, pose, scene.images_dir, params, transform) for pose in model.images if pose.name in held]
+    views = [
+        build_view(model, pose, scene.images_dir, params.data_factor, params.max_image_side, transform)
+        for pose in model.images
+        if pose.name in held
+    ]
+    if trained is not None:
+        check_same_cameras(trained, [v.record(transform) for v in views])
     views = [View(v.name, v.camera.to(device), v.image.to(device)) for v in views]
     degree = active_sh_degree(params, params.steps)
     log.info(

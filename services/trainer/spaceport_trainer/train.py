@@ -258,6 +258,7 @@ def _finish(
         model_path=str(ply),
         model_bytes=ply.stat().st_size,
         previews=[str(x) for x in previews],
+        heldout_cameras=[v.record(data.transform) for v in data.test],
     )
     (out_dir / "report.json").write_text(report.model_dump_json(indent=1))
     final = run.evaluations[-1]

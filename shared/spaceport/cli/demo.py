@@ -7,6 +7,7 @@ from typing import Literal
 import typer
 from rich.console import Console
 
+from spaceport.cli.exit_codes import ExitCode
 from spaceport.cli.run import run_job
 from spaceport.demo.poses import PoseErrors, pose_errors
 from spaceport.demo.scene import DemoScene, generate_scene
@@ -51,7 +52,7 @@ def demo(
         options = JobOptions.for_preset(preset).with_overrides(overrides)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(ExitCode.USAGE) from exc
     console.print(f"rendering {views} views of the sample scene (seed {seed}) ...")
     scene = generate_scene(out / "scene", views=views, seed=seed)
     code, summary = run_job(scene.images_dir, out / "runs", options, console)

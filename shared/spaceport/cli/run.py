@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spaceport.cli.exit_codes import ExitCode, describe_failed, failed_criteria
 from spaceport.cli.follow import ProgressDisplay
 from spaceport.criteria import format_observed
 from spaceport.embedded import run_embedded
@@ -45,7 +46,7 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
 
 
 def run_job(source: Path, out: Path, options: JobOptions, console: Console) -> tuple[int, Summary]:
-    """Run one job end to end and print its summary; returns the exit code and the summary."""
+    """Run one job end to end and print its summary; returns the exit code (`ExitCode`) and the summary."""
     settings = Settings(work_dir=out / ".work")
     display = ProgressDisplay(console)
     display.progress.start()
@@ -58,9 +59,13 @@ def run_job(source: Path, out: Path, options: JobOptions, console: Console) -> t
     print_summary(console, summary, written, run.seconds)
     if not run.succeeded:
         console.print(f"[red]job {run.job_id} failed:[/] {summary.reason}")
-        return 1, summary
-    console.print(f"[green]job {run.job_id} done[/]" + ("" if summary.all_passed else " (some criteria failed)"))
-    return 0, summary
+        return ExitCode.FAILED, summary
+    failed = failed_criteria(summary.criteria)
+    if failed:
+        console.print(f"[yellow]job {run.job_id} done, but {describe_failed(failed)}[/]")
+        return ExitCode.CRITERIA_FAILED, summary
+    console.print(f"[green]job {run.job_id} done[/]")
+    return ExitCode.OK, summary
 
 
 def run(
@@ -70,7 +75,10 @@ def run(
     sfm_profile: Profile | None = typer.Option(None, help="SfM profile (default: fast for preview, else default)"),
     overrides: list[str] = typer.Option([], "--set", help="override a job parameter: stage.field=value (repeatable)"),
 ) -> None:
-    """Run every stage in this process (in-memory bus, local folder): photos to a web-ready splat."""
+    """Run every stage in this process (in-memory bus, local folder): photos to a web-ready splat.
+
+    Exit status: 0 done with every criterion passed, 1 failed or rejected, 2 bad input, 4 done but a
+    success criterion failed (named in the last line)."""
     configure_logging("warning", "console")
     console = Console(stderr=True)
     try:
@@ -78,7 +86,7 @@ def run(
         options = JobOptions.for_preset(preset, sfm_profile).with_overrides(overrides)
     except (InputError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(ExitCode.USAGE) from exc
     code, _ = run_job(photos, out.resolve(), options, console)
     raise typer.Exit(code)
 

@@ -7,7 +7,9 @@ from typing import Literal
 import typer
 from rich.console import Console
 
+from spaceport.cli.exit_codes import ExitCode, describe_failed, failed_criteria
 from spaceport.cli.follow import JobWatch, ProgressDisplay, start_watching, wait_for_outcome
+from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import Compressed, Envelope, SfmRejected, StageFailed, new_job_id
 from spaceport.inputs import InputError
 from spaceport.logging import configure_logging
@@ -20,16 +22,26 @@ Preset = Literal["preview", "standard", "quality"]
 Profile = Literal["fast", "default", "enhanced"]
 
 
-def describe_outcome(event: Envelope) -> tuple[int, str]:
-    """Exit code and a one-line summary of a job's terminal event."""
+def describe_outcome(event: Envelope, failed: list[CriterionResult] | None = None) -> tuple[ExitCode, str]:
+    """Exit code and a one-line summary of a job's terminal event (`failed`: the criteria it failed)."""
     if isinstance(event, Compressed):
-        return 0, f"done: {event.data.sog_uri or event.data.meta_uri} (ratio {event.data.metrics.ratio:.1f}x)"
+        done = f"done: {event.data.sog_uri or event.data.meta_uri} (ratio {event.data.metrics.ratio:.1f}x)"
+        if failed:
+            return ExitCode.CRITERIA_FAILED, f"{done}, but {describe_failed(failed)}"
+        return ExitCode.OK, done
     if isinstance(event, SfmRejected):
         hints = "".join(f"\n  hint: {h}" for h in event.data.hints)
-        return 1, f"rejected by sfm ({event.data.reason}): {event.data.message}{hints}"
+        return ExitCode.FAILED, f"rejected by sfm ({event.data.reason}): {event.data.message}{hints}"
     if isinstance(event, StageFailed):
-        return 1, f"failed in {event.data.stage} ({event.data.reason}): {event.data.message}"
-    return 1, f"ended with {event.type}"
+        return ExitCode.FAILED, f"failed in {event.data.stage} ({event.data.reason}): {event.data.message}"
+    return ExitCode.FAILED, f"ended with {event.type}"
+
+
+def job_criteria(watch: JobWatch, thresholds: Thresholds) -> list[CriterionResult]:
+    """The success criteria of the job from the events it followed (the monitor's fold, one source of truth)."""
+    from spaceport_monitor.fold import fold
+
+    return list(fold(watch.job_id, watch.events, thresholds).criteria.values())
 
 
 async def _submit(source: Path, options: JobOptions, job_id: str, wait: bool, timeout: float) -> int:
@@ -51,7 +63,7 @@ async def _submit(source: Path, options: JobOptions, job_id: str, wait: bool, ti
         finally:
             display.progress.stop()
             await subscription.cancel()
-        code, summary = describe_outcome(outcome)
+        code, summary = describe_outcome(outcome, failed_criteria(job_criteria(watch, settings.criteria)))
         console.print(summary)
         return code
     finally:
@@ -67,17 +79,20 @@ def submit(
     wait: bool = typer.Option(False, "--wait", help="follow the job with a progress display until it ends"),
     timeout: float = typer.Option(4 * 3600, help="seconds to wait with --wait"),
 ) -> None:
-    """Upload PHOTOS to storage, publish ImagesReady and print the job id."""
+    """Upload PHOTOS to storage, publish ImagesReady and print the job id.
+
+    With --wait, the exit status says how the job ended: 0 done with every criterion passed, 1 failed or
+    rejected, 2 bad input, 3 not ended within --timeout, 4 done but a success criterion failed."""
     configure_logging("warning", "console")
     try:
         options = JobOptions.for_preset(preset, sfm_profile).with_overrides(overrides)
         code = asyncio.run(_submit(photos, options, job_id or new_job_id(), wait, timeout))
     except (InputError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(ExitCode.USAGE) from exc
     except TimeoutError as exc:
         typer.echo(f"error: the job did not end within {timeout:.0f} s", err=True)
-        raise typer.Exit(3) from exc
+        raise typer.Exit(ExitCode.TIMEOUT) from exc
     raise typer.Exit(code)
 
 

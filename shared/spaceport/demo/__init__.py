@@ -7,12 +7,16 @@ Only numpy and Pillow are needed: the photos are ray-cast on the CPU against ana
 """
 
 from spaceport.demo.camera import Intrinsics, Orbit, Pose, look_at, orbit_poses
+from spaceport.demo.capture import CAPTURES, CameraSpec, Capture
 from spaceport.demo.poses import PoseErrors, Similarity, pose_errors, umeyama
 from spaceport.demo.render import Render, render_view
 from spaceport.demo.scene import DemoScene, generate_scene, load_ground_truth
 from spaceport.demo.world import World, WorldLayout, build_world
 
 __all__ = [
+    "CAPTURES",
+    "CameraSpec",
+    "Capture",
     "DemoScene",
     "Intrinsics",
     "Orbit",

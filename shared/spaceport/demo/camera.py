@@ -27,10 +27,19 @@ class Intrinsics:
     k: float
 
     @classmethod
-    def phone(cls, width: int, height: int, hfov_deg: float = 66.0, k: float = -0.04) -> Intrinsics:
-        """A phone-like camera: about 66 degrees of horizontal field of view, mild barrel distortion."""
-        f = (width / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
-        return cls(width=width, height=height, f=f, cx=width / 2.0, cy=height / 2.0, k=k)
+    def phone(
+        cls,
+        width: int,
+        height: int,
+        hfov_deg: float = 66.0,
+        k: float = -0.04,
+        principal_offset: tuple[float, float] = (0.0, 0.0),
+    ) -> Intrinsics:
+        """A phone-like camera: `hfov_deg` across the longer side (66 degrees by default), mild barrel
+        distortion; the principal point sits `principal_offset` (shares of width, height) from the centre."""
+        f = (max(width, height) / 2.0) / math.tan(math.radians(hfov_deg) / 2.0)
+        dx, dy = principal_offset
+        return cls(width=width, height=height, f=f, cx=width * (0.5 + dx), cy=height * (0.5 + dy), k=k)
 
     def distort(self, xy: np.ndarray) -> np.ndarray:
         """Normalised undistorted coordinates [N, 2] -> normalised distorted coordinates [N, 2]."""
@@ -110,13 +119,17 @@ class Orbit:
     target_height: float = 0.3
     target_jitter: float = 0.15
     roll_jitter_deg: float = 2.0
+    arc_deg: float = 360.0
+    """How much of the circle the cameras cover: less than 360 is a forward-facing capture along an arc."""
 
 
 def orbit_poses(views: int, rng: np.random.Generator, orbit: Orbit | None = None) -> list[Pose]:
-    """`views` poses evenly spread around a full circle (with a small random offset each)."""
+    """`views` poses evenly spread around the orbit's arc (with a small random offset each)."""
     o = orbit or Orbit()
     phase = rng.uniform(0.0, 2.0 * math.pi)
-    step = 2.0 * math.pi / views
+    full = o.arc_deg >= 360.0
+    span = math.radians(min(o.arc_deg, 360.0))
+    step = span / views if full else span / max(views - 1, 1)
     poses = []
     for i in range(views):
         a = phase + i * step + rng.uniform(-0.1, 0.1) * step

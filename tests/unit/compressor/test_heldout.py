@@ -62,6 +62,7 @@ def publish(store: LocalStore, trained: Trained, job: str, photos: bool = True) 
     if photos:
         upload_dir(store, trained.scene / "images", f"jobs/{job}/images/")
     store.put_file(f"jobs/{job}/trainer/model.ply", Path(trained.report.model_path))
+    store.put_bytes(f"jobs/{job}/trainer/report.json", trained.report.model_dump_json().encode())
     metrics = TrainMetrics(steps=40, steps_requested=40, gaussians=trained.report.gaussians, initial_gaussians=1200)
     return ModelTrained(
         source="trainer",
