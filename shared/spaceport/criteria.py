@@ -31,6 +31,13 @@ class Thresholds(BaseModel):
         default_factory=lambda: {"sfm": 1800.0, "trainer": 3600.0, "compressor": 900.0}
     )
     pipeline_budget_s: float = Field(default=7200.0, gt=0)
+    stall_after_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="a running job with no event (progress included) for this long is stalled; every stage "
+        "reports progress at least every few seconds while it works (SfM per step and registered photo, the "
+        "trainer every 25 steps, the compressor per phase), so five minutes of silence is a wedge, not a slow step",
+    )
 
 
 class CriterionResult(BaseModel):

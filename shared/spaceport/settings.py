@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     publish_timeout_s: float = Field(default=30.0, gt=0)
     retry_backoff_s: float = Field(default=1.0, ge=0, description="first retry delay; doubles per attempt")
     shutdown_grace_s: float = Field(default=30.0, ge=0)
+    infra_retry_s: float = Field(
+        default=300.0, ge=0, description="how long a storage or publish call of the runtime is retried in place"
+    )
+    lease_s: float = Field(default=60.0, gt=0, description="lifetime of a job's lease; renewed every third of it")
+    stall_after_s: float = Field(
+        default=600.0, gt=0, description="a held delivery with no progress for this long makes the worker unhealthy"
+    )
     health_file: Path | None = None
     health_port: int | None = Field(default=None, ge=0, le=65535)
     threads: int = Field(default=0, ge=0, description="CPU threads for heavy work; 0 = all cores")

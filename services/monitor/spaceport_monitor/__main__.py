@@ -1,12 +1,11 @@
 """`python -m spaceport_monitor`: the monitor against RabbitMQ, the configured store and database."""
 
 import asyncio
-import signal
 
 import structlog
 
 from spaceport.logging import configure_logging
-from spaceport.runtime.bootstrap import bus_from_settings, store_from_settings
+from spaceport.runtime.bootstrap import bus_from_settings, install_stop_handlers, store_from_settings
 from spaceport.settings import Settings
 from spaceport_monitor.runner import MonitorService
 from spaceport_monitor.settings import MonitorSettings
@@ -21,9 +20,7 @@ async def serve(settings: Settings, config: MonitorSettings) -> None:
     store = store_from_settings(settings, create_bucket=False)
     service = MonitorService.build(settings, config, bus, store)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    install_stop_handlers(asyncio.get_running_loop(), stop)
     try:
         await service.run(stop)
     finally:

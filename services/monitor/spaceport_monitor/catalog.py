@@ -59,7 +59,7 @@ _SHARED = (
 _MONITOR = (
     ("sfm_gate", "sfm", "SfM accepted the photos (a rejection no metric criterion explains)"),
     ("stage_failed", "any", "no stage gave up on the job"),
-    ("stalled_<stage>", "any", "a running job has an event within its current stage's budget"),
+    ("stalled_<stage>", "any", "a running job has an event (progress included) within 5 minutes (stall_after_s)"),
     ("dead_letters_<service>", "any", "no message waits in spaceport.<service>.dlq"),
     ("failure_rate", "pipeline", "failed / ended jobs in the window <= max_failure_rate"),
 )

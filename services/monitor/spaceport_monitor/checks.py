@@ -29,23 +29,18 @@ def sfm_gate_result(reason: str, message: str) -> CriterionResult:
     )
 
 
-def stalled_result(
-    stage: str, last_event_at: datetime, now: datetime, t: Thresholds
-) -> CriterionResult | None:
-    """A running job with no event for longer than its current stage's budget (None: no budget)."""
-    budget = t.stage_budget_s.get(stage)
-    if budget is None:
-        return None
+def stalled_result(stage: str, last_event_at: datetime, now: datetime, t: Thresholds) -> CriterionResult:
+    """A running job with no event (progress included) for longer than `stall_after_s`, or than its current
+    stage's whole budget where that is shorter."""
+    limit = min(t.stall_after_s, t.stage_budget_s.get(stage, t.stall_after_s))
     idle = max((now - last_event_at).total_seconds(), 0.0)
     return CriterionResult(
         name=f"stalled_{stage}",
         stage=stage,
-        outcome="fail" if idle > budget else "pass",
+        outcome="fail" if idle > limit else "pass",
         observed=round(idle, 1),
-        expected=f"an event within {budget:.0f} s",
-        message=f"no event for {idle:.0f} s while in {stage} (budget {budget:.0f} s)"
-        if idle > budget
-        else "",
+        expected=f"an event within {limit:.0f} s",
+        message=f"no progress for {idle:.0f} s while in {stage} (stalled after {limit:.0f} s)" if idle > limit else "",
     )
 
 
@@ -61,9 +56,7 @@ def dead_letter_result(service: str, queue: str, depth: int) -> CriterionResult:
     )
 
 
-def failure_rate_result(
-    failed: int, ended: int, window_s: float, max_rate: float, min_jobs: int
-) -> CriterionResult:
+def failure_rate_result(failed: int, ended: int, window_s: float, max_rate: float, min_jobs: int) -> CriterionResult:
     """The share of jobs that failed among those that ended within the window (pending below `min_jobs`)."""
     expected = f"<= {max_rate:.0%} of at least {min_jobs} jobs in {window_s:.0f} s"
     if ended < min_jobs:

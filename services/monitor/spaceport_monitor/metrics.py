@@ -24,9 +24,7 @@ class JobsCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("spaceport_monitor_database_up", "1 when the monitor's database answered")
-        jobs = GaugeMetricFamily(
-            "spaceport_jobs", "Jobs known to the monitor, by outcome", labels=["outcome"]
-        )
+        jobs = GaugeMetricFamily("spaceport_jobs", "Jobs known to the monitor, by outcome", labels=["outcome"])
         try:
             counts = self.repo.outcome_counts()
         except Exception as exc:  # a scrape must still answer when the database is down
@@ -70,12 +68,16 @@ class MonitorMetrics:
             "spaceport_criteria_failures", "Criteria found failing, by criterion", ["criterion"], registry=r
         )
         self.queue_depth = Gauge("spaceport_queue_depth", "Messages ready in a queue", ["queue"], registry=r)
+        self.queue_unacked = Gauge(
+            "spaceport_queue_unacked",
+            "Messages of a queue delivered to a worker and not yet acked (RabbitMQ management API)",
+            ["queue"],
+            registry=r,
+        )
         self.stalled = Gauge(
-            "spaceport_jobs_stalled", "Running jobs with no event within their stage budget", registry=r
+            "spaceport_jobs_stalled", "Running jobs with no event (progress included) for stall_after_s", registry=r
         )
-        self.webhooks = Counter(
-            "spaceport_alert_webhooks", "Webhook calls, by result", ["result"], registry=r
-        )
+        self.webhooks = Counter("spaceport_alert_webhooks", "Webhook calls, by result", ["result"], registry=r)
         r.register(JobsCollector(repo))
 
     def observe_change(self, before: JobRecord | None, after: JobRecord) -> None:

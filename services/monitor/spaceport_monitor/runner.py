@@ -13,6 +13,7 @@ from spaceport.runtime import Worker
 from spaceport.settings import Settings
 from spaceport.storage import ObjectStore
 from spaceport_monitor.api import ApiContext, create_app
+from spaceport_monitor.broker_api import BrokerApi
 from spaceport_monitor.db import open_database
 from spaceport_monitor.links import signer_for
 from spaceport_monitor.metrics import MonitorMetrics
@@ -55,14 +56,14 @@ class MonitorService:
     """Set once the monitor consumes its queue (events published from then on are seen)."""
 
     @classmethod
-    def build(
-        cls, settings: Settings, config: MonitorSettings, bus: Bus, store: ObjectStore
-    ) -> "MonitorService":
+    def build(cls, settings: Settings, config: MonitorSettings, bus: Bus, store: ObjectStore) -> "MonitorService":
         """Open the database and wire the parts."""
         engine = open_database(config.database_url.get_secret_value())
         repo = Repository(engine, webhook_enabled=config.webhook_url is not None)
         metrics = MonitorMetrics(repo)
-        monitor = Monitor(repo, metrics, config)
+        api_url = config.rabbitmq_api_url.get_secret_value() if config.rabbitmq_api_url else None
+        broker_api = BrokerApi.from_amqp_url(settings.amqp_url.get_secret_value(), api_url)
+        monitor = Monitor(repo, metrics, config, broker_api=broker_api)
         worker = Worker(monitor.spec(), bus, store, settings)
         worker.queue = replace(worker.queue, service=config.queue_name)
         phase = Phase()

@@ -13,6 +13,7 @@ from spaceport.events import EVENT_CLASSES, Alert, Envelope
 from spaceport.events.envelope import utc_now
 from spaceport.runtime import StageContext, StageSpec
 from spaceport_monitor.alerts import Breach
+from spaceport_monitor.broker_api import BrokerApi
 from spaceport_monitor.checks import dead_letter_result, failure_rate_result, stalled_result
 from spaceport_monitor.metrics import MonitorMetrics
 from spaceport_monitor.repository import Repository
@@ -26,9 +27,15 @@ class Monitor:
     """Records every event, judges jobs against the criteria and raises each alert once."""
 
     def __init__(
-        self, repo: Repository, metrics: MonitorMetrics, config: MonitorSettings, clock: Clock = utc_now
+        self,
+        repo: Repository,
+        metrics: MonitorMetrics,
+        config: MonitorSettings,
+        clock: Clock = utc_now,
+        broker_api: BrokerApi | None = None,
     ) -> None:
         self.repo, self.metrics, self.config, self.clock = repo, metrics, config, clock
+        self.broker_api = broker_api
 
     def spec(self) -> StageSpec:
         """The runtime's view of the monitor: every event type, bound to `#`, nothing recorded in storage."""
@@ -43,12 +50,8 @@ class Monitor:
 
     def on_event(self, event: Envelope, ctx: StageContext) -> list[Envelope]:
         """Fold the event into its job; return the Alert events of criteria it newly breached."""
-        result = self.repo.record_event(
-            event, ctx.settings.criteria, self.clock(), redelivered=ctx.attempt > 1
-        )
-        self.metrics.events.labels(
-            type=event.routing_key, result="duplicate" if result.duplicate else "new"
-        ).inc()
+        result = self.repo.record_event(event, ctx.settings.criteria, self.clock(), redelivered=ctx.attempt > 1)
+        self.metrics.events.labels(type=event.routing_key, result="duplicate" if result.duplicate else "new").inc()
         if result.duplicate:
             log.info("event_duplicate", republished=len(result.alerts))
             return list(result.alerts)
@@ -114,7 +117,7 @@ class Monitor:
             if stage is None or record.last_event_at is None:
                 continue
             result = stalled_result(stage, record.last_event_at, now, t)
-            if result is not None and result.outcome == "fail":
+            if result.outcome == "fail":
                 breaches.append(Breach(record.job_id, result))
         self.metrics.stalled.set(len(breaches))
         return breaches
@@ -126,6 +129,9 @@ class Monitor:
             for queue in (spec.queue, spec.dead_letter_queue):
                 depth = await bus.queue_depth(queue)
                 self.metrics.queue_depth.labels(queue=queue).set(depth)
+            unacked = await self.broker_api.unacked(spec.queue) if self.broker_api is not None else None
+            if unacked is not None:
+                self.metrics.queue_unacked.labels(queue=spec.queue).set(unacked)
             results.append(dead_letter_result(service, spec.dead_letter_queue, depth))
         return results
 

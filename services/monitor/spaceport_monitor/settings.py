@@ -1,6 +1,6 @@
 """The monitor's own settings (`SPACEPORT_MONITOR_*`), beside the shared `Settings`."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPS_JOB_ID = "ops-monitor"
@@ -15,8 +15,11 @@ class MonitorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPACEPORT_MONITOR_", extra="ignore")
 
     database_url: SecretStr = SecretStr("sqlite:///spaceport-monitor.db")
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"
+    """Loopback by default: serving every interface is a choice (compose makes it, with a token)."""
     port: int = Field(default=8080, ge=0, le=65535)
+    allow_open: bool = False
+    """Serve a non-loopback `host` without `api_token` (refused by default: the API lists every job)."""
     api_token: SecretStr | None = None
     """When set, every route but `/healthz` and the dashboard's static shell needs `Authorization: Bearer`."""
     link_secret: SecretStr | None = None
@@ -26,9 +29,7 @@ class MonitorSettings(BaseSettings):
     """Slack-compatible incoming webhook; a secret (it authorizes posting)."""
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_max_attempts: int = Field(default=5, ge=1)
-    sweep_interval_s: float = Field(
-        default=15.0, gt=0, description="stall, dead-letter and failure-rate checks"
-    )
+    sweep_interval_s: float = Field(default=15.0, gt=0, description="stall, dead-letter and failure-rate checks")
     notify_interval_s: float = Field(default=1.0, gt=0, description="how often pending webhooks are sent")
     failure_window_s: float = Field(default=3600.0, gt=0)
     max_failure_rate: float = Field(default=0.5, ge=0, le=1, description="alert when more fail than this")
@@ -38,5 +39,19 @@ class MonitorSettings(BaseSettings):
     prefetch: int = Field(default=8, ge=1)
     queue_name: str = Field(default="monitor", pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     """Its queue is `spaceport.<queue_name>`: a second, independent monitor on one broker needs its own."""
+    rabbitmq_api_url: SecretStr | None = None
+    """RabbitMQ's management API (for the unacked-messages gauge); default: port 15672 on the broker's host,
+    with the AMQP URL's credentials."""
     public_url: str | None = None
     """Where people reach the dashboard (for links in webhook messages)."""
+
+    @model_validator(mode="after")
+    def _no_open_api_by_accident(self) -> "MonitorSettings":
+        """A monitor reachable from other hosts needs a token, unless that is asked for explicitly."""
+        loopback = self.host in ("127.0.0.1", "localhost", "::1")
+        if not loopback and self.api_token is None and not self.allow_open:
+            raise ValueError(
+                f"the monitor would serve every job on {self.host} without a token: set "
+                "SPACEPORT_MONITOR_API_TOKEN (or SPACEPORT_MONITOR_ALLOW_OPEN=true to serve it open on purpose)"
+            )
+        return self

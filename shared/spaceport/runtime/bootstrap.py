@@ -1,6 +1,8 @@
 """Entry-point wiring: build real adapters from settings, run a worker until SIGTERM/SIGINT."""
 
 import asyncio
+import importlib
+import importlib.util
 import signal
 
 import structlog
@@ -37,17 +39,49 @@ def bus_from_settings(settings: Settings, name: str) -> RabbitBus:
     )
 
 
+NATIVE_MODULES = ("pycolmap",)
+"""Libraries that install their own signal handlers when first imported: pycolmap's import puts glog's
+failure-signal handler over SIGTERM, so a worker that imported it in its first job died at once (exit 143, a
+stack dump, no grace) on the next `docker stop`."""
+SIGNAL_GUARD_S = 5.0
+
+
+def preload_native_modules() -> list[str]:
+    """Import `NATIVE_MODULES` that are installed, before this process installs its own signal handlers."""
+    loaded = []
+    for name in NATIVE_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+            loaded.append(name)
+    return loaded
+
+
+def install_stop_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop` (installing again replaces whatever a library put there since)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _guard_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Re-install the stop handlers every few seconds, in case a library imported later replaced them."""
+    while not stop.is_set():
+        await asyncio.sleep(SIGNAL_GUARD_S)
+        install_stop_handlers(loop, stop)
+
+
 async def serve(spec: StageSpec, settings: Settings) -> None:
     """Run one worker of `spec` against RabbitMQ and the configured store until asked to stop."""
     log.info("service_starting", service=spec.name, settings=settings.safe_summary())
+    preloaded = preload_native_modules()
     bus = bus_from_settings(settings, spec.name)
     store = store_from_settings(settings)
     worker = Worker(spec, bus, store, settings)
     health = HealthReporter(worker, settings.health_file, settings.health_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    install_stop_handlers(loop, stop)
+    guard = asyncio.create_task(_guard_signals(loop, stop))
+    log.info("signal_handlers_installed", preloaded=preloaded)
     await worker.start()
     await health.start()
     await stop.wait()
@@ -55,6 +89,7 @@ async def serve(spec: StageSpec, settings: Settings) -> None:
     health.status = "stopping"
     clean = await worker.stop()
     await health.stop()
+    guard.cancel()
     await bus.close()
     log.info("service_stopped", service=spec.name, clean=clean)
 

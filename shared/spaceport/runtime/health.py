@@ -13,14 +13,28 @@ from spaceport.runtime.worker import Worker
 log = structlog.get_logger(__name__)
 
 
+def held_deliveries(worker: Worker) -> list[dict[str, object]]:
+    """Each delivery the worker holds: its job, how long it has been held, and since its last progress."""
+    now = time.monotonic()
+    return [
+        {"job_id": h.job_id, "held_s": round(now - h.since, 1), "idle_s": round(now - h.last_progress, 1)}
+        for h in worker.held.values()
+    ]
+
+
 def health_snapshot(worker: Worker, status: str) -> dict[str, object]:
-    """What a health probe reports about a worker."""
+    """What a health probe reports about a worker: `unhealthy` while a delivery is held with no progress for
+    longer than `stall_after_s` (a wedged handler, or a delivery that was never settled)."""
+    deliveries = held_deliveries(worker)
+    stalled = [d for d in deliveries if float(d["idle_s"]) > worker.settings.stall_after_s]  # type: ignore[arg-type]
     return {
         "service": worker.spec.name,
         "pid": os.getpid(),
-        "status": status,
+        "status": "unhealthy" if stalled and status == "ok" else status,
         "in_flight": worker.in_flight,
         "jobs": sorted(worker.current_jobs),
+        "deliveries": deliveries,
+        "stalled": len(stalled),
         "handled": worker.handled,
         "failed": worker.failed,
         "time": time.time(),
@@ -71,8 +85,9 @@ class HealthReporter:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request = await asyncio.wait_for(reader.readline(), timeout=5)
-            ok = request.startswith(b"GET /healthz") and self.status == "ok"
-            body = json.dumps(health_snapshot(self.worker, self.status)).encode()
+            snapshot = health_snapshot(self.worker, self.status)
+            ok = request.startswith(b"GET /healthz") and snapshot["status"] == "ok"
+            body = json.dumps(snapshot).encode()
             head = b"HTTP/1.1 200 OK" if ok else b"HTTP/1.1 503 Service Unavailable"
             writer.write(
                 head

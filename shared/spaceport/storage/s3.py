@@ -18,6 +18,9 @@ else:
     S3Client = object
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
+S3_MAX_ATTEMPTS = 12
+"""botocore's standard retries (exponential backoff with jitter, at most 20 s apart): about a minute of
+retries on average, so a storage outage of tens of seconds costs a handler waiting, not a failed attempt."""
 
 
 class S3Store:
@@ -44,7 +47,7 @@ class S3Store:
             aws_secret_access_key=secret_key,
             config=Config(
                 s3={"addressing_style": "path"},
-                retries={"max_attempts": 5, "mode": "standard"},
+                retries={"max_attempts": S3_MAX_ATTEMPTS, "mode": "standard"},
                 connect_timeout=10,
                 read_timeout=120,
             ),

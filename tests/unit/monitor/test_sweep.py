@@ -8,23 +8,26 @@ from spaceport.bus import MemoryBus, QueueSpec
 from spaceport.events import parse_event
 from spaceport_monitor.settings import OPS_JOB_ID
 from tests.unit.monitor.conftest import Harness, MakeHarness, recorded
-from tests.unit.monitor.sequences import T0, images_ready, trainer_failure
+from tests.unit.monitor.sequences import T0, images_ready, progress, trainer_failure
 
 pytestmark = pytest.mark.unit
 
 
-async def test_a_job_silent_past_its_stage_budget_is_stalled(make_harness: MakeHarness) -> None:
-    """No event within the sfm budget: one `stalled_sfm` alert, published on the bus, and only once."""
-    h = make_harness(criteria={"stage_budget_s": {"sfm": 600.0, "trainer": 3600.0, "compressor": 900.0}})
-    h.feed([images_ready("job-slow")])
+async def test_a_job_without_progress_for_five_minutes_is_stalled(make_harness: MakeHarness) -> None:
+    """No event (progress included) for stall_after_s (300 s), well inside the 30-minute SfM budget: one
+    `stalled_sfm` alert, published on the bus, and only once; progress before then keeps it quiet."""
+    h = make_harness()
+    ready = images_ready("job-slow")
+    h.feed([ready, progress(ready, "sfm", 0.2, T0 + timedelta(seconds=200))])
     bus = MemoryBus()
-    h.clock.now = T0 + timedelta(seconds=599)
+    h.clock.now = T0 + timedelta(seconds=499)
     assert await h.monitor.sweep(bus, h.settings.criteria) == []
-    h.clock.now = T0 + timedelta(seconds=601)
+    h.clock.now = T0 + timedelta(seconds=501)
     alerts = await h.monitor.sweep(bus, h.settings.criteria)
     assert [(a.job_id, a.data.criterion, a.data.observed) for a in alerts] == [
-        ("job-slow", "stalled_sfm", 601.0)
+        ("job-slow", "stalled_sfm", 301.0)
     ]
+    assert "no progress for 301 s" in alerts[0].data.message
     assert [parse_event(body).id for key, body in bus.published] == [alerts[0].id]
     h.clock.now = T0 + timedelta(seconds=900)
     assert await h.monitor.sweep(bus, h.settings.criteria) == []

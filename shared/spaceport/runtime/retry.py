@@ -1,0 +1,58 @@
+"""Retrying the runtime's own storage and broker calls in place, so an outage does not cost a delivery.
+
+A completion-record read, a lease write or a publish that fails because S3 or RabbitMQ is away for a while is
+retried here, with the delivery held, for up to `budget_s` (SPACEPORT_INFRA_RETRY_S) with exponential
+backoff; only then does the error reach the retry/dead-letter path, which would use up one of the message's
+deliveries. `ObjectNotFound` is an answer, not an outage, and is never retried.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+
+from spaceport.storage import ObjectNotFound
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+FIRST_DELAY_S = 0.5
+MAX_DELAY_S = 10.0
+
+
+async def retry_call(
+    call: Callable[[], Awaitable[T]], what: str, budget_s: float, cancelled: Callable[[], bool] = lambda: False
+) -> T:
+    """`await call()`, retried on any error but `ObjectNotFound` until `budget_s` has passed (then raised)."""
+    deadline = time.monotonic() + budget_s
+    delay = FIRST_DELAY_S
+    attempt = 1
+    while True:
+        try:
+            return await call()
+        except ObjectNotFound:
+            raise
+        except Exception as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or cancelled():
+                log.error("infrastructure_gave_up", what=what, attempts=attempt, error=f"{type(exc).__name__}: {exc}")
+                raise
+            wait = min(delay, left, MAX_DELAY_S)
+            log.warning(
+                "infrastructure_retry",
+                what=what,
+                attempt=attempt,
+                retry_in_s=round(wait, 2),
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            await asyncio.sleep(wait)
+            delay *= 2
+            attempt += 1
+
+
+async def retry_blocking(
+    call: Callable[[], T], what: str, budget_s: float, cancelled: Callable[[], bool] = lambda: False
+) -> T:
+    """`retry_call` for a blocking function (run in a thread each time)."""
+    return await retry_call(lambda: asyncio.to_thread(call), what, budget_s, cancelled)
