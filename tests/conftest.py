@@ -85,3 +85,17 @@ def _restore_logging() -> Iterator[None]:
     """Commands under test configure structlog for their own output stream; undo it after each test."""
     yield
     structlog.reset_defaults()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how long the fault-injection tests (marker `faults`) took, setup and teardown included."""
+    reports = [
+        report
+        for outcome in ("passed", "failed", "error")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "keywords", {}).get("faults")
+    ]
+    if reports:
+        tests = {report.nodeid for report in reports}
+        seconds = sum(report.duration for report in reports)
+        terminalreporter.write_line(f"fault tests: {len(tests)} tests, {seconds:.1f} s in all")

@@ -18,6 +18,9 @@ class Thresholds(BaseModel):
     min_registered_fraction: float = Field(default=0.5, ge=0, le=1, description="strictly more than this")
     min_largest_model_share: float = Field(default=0.5, ge=0, le=1)
     max_reprojection_error_px: float = Field(default=2.0, gt=0)
+    max_photos_elsewhere: int = Field(
+        default=3, ge=1, description="photos in separate groups or models of their own (3 = COLMAP's smallest model)"
+    )
     min_initial_splats: int = Field(default=1000, ge=0)
     min_model_bytes: int = Field(default=100 * 1024, ge=0)
     min_webp_files: int = Field(default=3, ge=0)
@@ -86,6 +89,7 @@ def _check(
 def sfm_results(m: SfmMetrics, t: Thresholds) -> list[CriterionResult]:
     """The SfM quality gate: points, registered share, one dominant model, reprojection error."""
     in_any_model = m.images_registered + m.images_in_other_models
+    elsewhere = max(m.images_in_other_models, m.images_in_other_groups)
     share = m.images_registered / in_any_model if in_any_model else 0.0
     return [
         _check(
@@ -112,6 +116,16 @@ def sfm_results(m: SfmMetrics, t: Thresholds) -> list[CriterionResult]:
             round(share, 4),
             f"> {t.min_largest_model_share:.0%}",
             f"the largest model holds {m.images_registered} of {in_any_model} registered images",
+        ),
+        _check(
+            "sfm_one_scene",
+            "sfm",
+            elsewhere < t.max_photos_elsewhere,
+            elsewhere,
+            f"< {t.max_photos_elsewhere} photos in separate groups",
+            f"{elsewhere} photos form separate groups of their own (matched among themselves, not with the rest): "
+            f"they show another place, or nothing links them; only the model of {m.images_registered} photos was "
+            "kept",
         ),
         _check(
             "sfm_reprojection_error",

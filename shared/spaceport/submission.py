@@ -9,9 +9,24 @@ from spaceport.bus import Bus
 from spaceport.events import ImagesReady, ImagesReadyData, new_job_id
 from spaceport.inputs import collect_inputs
 from spaceport.params import JobOptions
-from spaceport.storage import ObjectStore, job_prefix, safe_relpath
+from spaceport.storage import ObjectStore, job_prefix, job_root, safe_relpath
 
 log = structlog.get_logger(__name__)
+
+
+class JobExists(ValueError):
+    """A job of that id was submitted before: reusing its id would mix new photos into its record and return
+    its old results."""
+
+
+def ensure_new_job(store: ObjectStore, job_id: str) -> None:
+    """Refuse a job id that already has anything in storage."""
+    found = store.list_keys(job_root(job_id))
+    if found:
+        raise JobExists(
+            f"job {job_id} already exists ({len(found)} object(s) under {store.uri(job_root(job_id))}): "
+            "choose another --job-id, or leave it out for a new one"
+        )
 
 
 @dataclass(frozen=True)
@@ -37,8 +52,9 @@ def upload_inputs(store: ObjectStore, source: Path, job_id: str) -> tuple[Images
 async def submit_job(
     bus: Bus, store: ObjectStore, source: Path, options: JobOptions, job_id: str | None = None
 ) -> Submission:
-    """Upload a job's inputs, then publish its ImagesReady (with confirms)."""
+    """Upload a job's inputs, then publish its ImagesReady (with confirms); `JobExists` for a used job id."""
     job_id = job_id or new_job_id()
+    ensure_new_job(store, job_id)
     data, uploaded = upload_inputs(store, source, job_id)
     event = ImagesReady(source="client", job_id=job_id, data=data.model_copy(update={"options": options}))
     await bus.publish(event)

@@ -4,7 +4,8 @@ Run as a worker process with `python -m tests.support.echo_stage` (settings from
 ECHO_SLEEP_S (how long each job takes), ECHO_FAIL_JOBS (job ids whose handler always raises), ECHO_CRASH_JOBS
 (job ids on which the process kills itself, as an out-of-memory kill would), ECHO_RUNS_FILE (a file that gets
 one line per run started: job id and pid), ECHO_IMPORT_PYCOLMAP=1 (import pycolmap in the handler, as the
-trainer does). The handler keeps a scratch file in its work folder and fails if another run deletes it, and it
+trainer does), ECHO_HANG_JOBS (job ids whose handler hangs after its first progress report, until the worker
+stops). The handler keeps a scratch file in its work folder and fails if another run deletes it, and it
 stops at the next step when the worker is shutting down (as the trainer stops at a checkpoint).
 """
 
@@ -42,6 +43,9 @@ def on_images_ready(event: ImagesReady, ctx: StageContext) -> list[Envelope]:
         ctx.check_cancelled()
         pieces.append(f"{event.job_id}:{step}")
         ctx.progress((step + 1) / steps, "echo")
+        while _listed("ECHO_HANG_JOBS", event.job_id):
+            time.sleep(0.1)
+            ctx.check_cancelled()
     if scratch.read_text() != event.id:
         raise RuntimeError("the work folder was changed by another run")
     with output_set(ctx.store, ctx.prefix()) as out:

@@ -24,6 +24,14 @@ def severity_of(criterion: str) -> Severity:
     return "warning"
 
 
+def alerting(outcome: str, failed: list[CriterionResult]) -> list[CriterionResult]:
+    """The failed criteria that raise alerts: for a rejected job only `sfm_gate`, which names the rejection's
+    reason and message (its metric criteria stay in the record, but one rejection is one alert)."""
+    if outcome == "rejected":
+        return [r for r in failed if r.name == "sfm_gate"]
+    return failed
+
+
 def alert_id(job_id: str, criterion: str, episode: int) -> str:
     """A stable id: the same breach always makes the same Alert event (consumers dedupe on it)."""
     digest = hashlib.sha256(f"{job_id}|{criterion}|{episode}".encode()).hexdigest()

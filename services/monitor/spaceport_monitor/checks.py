@@ -18,14 +18,14 @@ def stage_failed_result(stage: str, reason: str, message: str, attempts: int) ->
 
 
 def sfm_gate_result(reason: str, message: str) -> CriterionResult:
-    """SfM rejected the photos for a reason no metric criterion shows (no images, images too small...)."""
+    """SfM rejected the photos: the reason code and its message (the one alert of a rejection)."""
     return CriterionResult(
         name="sfm_gate",
         stage="sfm",
         outcome="fail",
         observed=reason,
         expected="photos accepted",
-        message=message[:500],
+        message=f"SfM rejected the photos ({reason}): {message}"[:500],
     )
 
 

@@ -130,6 +130,7 @@ def _on_images_ready(record: JobRecord, event: ImagesReady, t: Thresholds) -> No
 def _on_sfm_completed(record: JobRecord, event: SfmCompleted, t: Thresholds) -> None:
     data = event.data
     record.sfm, record.options = data.metrics, data.options
+    record.hints, record.skipped = data.hints, data.skipped
     record.stages["sfm"].attempts = max(record.stages["sfm"].attempts, data.metrics.attempts)
     _artifacts(record, "sfm", {"sparse": data.sparse_uri, "sfm_report": data.report_uri})
     _judge(record, sfm_results(data.metrics, t))
@@ -143,11 +144,10 @@ def _on_sfm_rejected(record: JobRecord, event: SfmRejected, t: Thresholds) -> No
     if data.metrics is not None:
         record.sfm = data.metrics
         record.stages["sfm"].attempts = max(record.stages["sfm"].attempts, data.metrics.attempts)
-    _judge(record, results)
-    if not any(r.outcome == "fail" for r in results):
-        _judge(record, [sfm_gate_result(data.reason, data.message)])
+    _judge(record, [*results, sfm_gate_result(data.reason, data.message)])
     _artifacts(record, "sfm", {"sfm_report": data.report_uri})
     record.rejection_reason = data.reason
+    record.hints, record.skipped = data.hints, data.skipped
     record.failure = Failure(stage="sfm", reason=data.reason, message=data.message, hints=data.hints)
     _end(record, "sfm", event.time, "rejected", t)
     _finish(record, "rejected", event.time, t)
@@ -206,6 +206,7 @@ def _on_stage_progress(record: JobRecord, event: StageProgress, t: Thresholds) -
         return
     stage: PipelineStage = data.stage  # type: ignore[assignment]
     _start(record, stage, event.time)
+    record.stages[stage].attempts = max(record.stages[stage].attempts, data.attempt)
     record.stages[stage].progress = Progress(
         fraction=data.fraction,
         step=data.step,

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from spaceport.criteria import CriterionResult
-from spaceport.events import CompressMetrics, SfmMetrics, SfmRejectReason, TrainMetrics
+from spaceport.events import CompressMetrics, SfmMetrics, SfmRejectReason, SkippedInput, TrainMetrics
 from spaceport.events.metrics import Severity
 from spaceport.params import JobOptions
 
@@ -96,6 +96,10 @@ class JobRecord(BaseModel):
     training: TrainMetrics | None = None
     compression: CompressMetrics | None = None
     rejection_reason: SfmRejectReason | None = None
+    hints: tuple[str, ...] = ()
+    """What SfM advises about the photos (separate groups, blurry or dark photos), rejected or not."""
+    skipped: tuple[SkippedInput, ...] = ()
+    """Uploaded files SfM did not use, with the reason."""
     failure: Failure | None = None
     artifacts: list[Artifact] = Field(default_factory=list)
     criteria: dict[str, CriterionResult] = Field(default_factory=dict)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from spaceport.criteria import Thresholds
 from spaceport.events import Alert, Envelope, parse_event
-from spaceport_monitor.alerts import Breach, alert_event
+from spaceport_monitor.alerts import Breach, alert_event, alerting
 from spaceport_monitor.db import AlertRow, EventRow, JobRow
 from spaceport_monitor.fold import apply, event_key, fold
 from spaceport_monitor.record import JobRecord
@@ -61,9 +61,7 @@ class Repository:
             if self._lock is not None:
                 self._lock.release()
 
-    def record_event(
-        self, event: Envelope, t: Thresholds, now: datetime, redelivered: bool = False
-    ) -> Recorded:
+    def record_event(self, event: Envelope, t: Thresholds, now: datetime, redelivered: bool = False) -> Recorded:
         """Apply `event` once: a duplicate id changes nothing; an older event re-folds the job's log."""
         with self._session() as session:
             if event.job_id == OPS_JOB_ID:
@@ -75,13 +73,11 @@ class Repository:
             before = JobRecord.model_validate_json(row.record)
             record, refolded = self._advance(session, before, event, t)
             _save(row, record, now)
-            breaches = [Breach(event.job_id, r, 0, event) for r in record.failed_criteria]
+            breaches = [Breach(event.job_id, r, 0, event) for r in alerting(record.outcome, record.failed_criteria)]
             alerts = self._raise(session, breaches, now, published=True)
             return Recorded(duplicate=False, record=record, before=before, alerts=alerts, refolded=refolded)
 
-    def _advance(
-        self, session: Session, before: JobRecord, event: Envelope, t: Thresholds
-    ) -> tuple[JobRecord, bool]:
+    def _advance(self, session: Session, before: JobRecord, event: Envelope, t: Thresholds) -> tuple[JobRecord, bool]:
         if before.last_key is None or event_key(event) > before.last_key:
             record = before.model_copy(deep=True)
             apply(record, event, t)
@@ -194,9 +190,7 @@ class Repository:
         query = query.order_by(AlertRow.seq if oldest_first else AlertRow.seq.desc()).limit(limit)
         with self._session() as session:
             return [
-                StoredAlert(
-                    r.seq, Alert.model_validate_json(r.event), r.created_at, r.resolved_at, r.webhook_state
-                )
+                StoredAlert(r.seq, Alert.model_validate_json(r.event), r.created_at, r.resolved_at, r.webhook_state)
                 for r in session.scalars(query)
             ]
 
@@ -211,11 +205,7 @@ class Repository:
         query = select(JobRow.record)
         if outcome is not None:
             query = query.where(JobRow.outcome == outcome)
-        query = (
-            query.order_by(JobRow.last_event_at.desc().nulls_last(), JobRow.job_id)
-            .limit(limit)
-            .offset(offset)
-        )
+        query = query.order_by(JobRow.last_event_at.desc().nulls_last(), JobRow.job_id).limit(limit).offset(offset)
         with self._session() as session:
             return [JobRecord.model_validate_json(b) for b in session.scalars(query)]
 

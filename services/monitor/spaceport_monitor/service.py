@@ -45,6 +45,7 @@ class Monitor:
             handle=self.on_event,
             bindings=("#",),
             records_results=False,
+            owns_malformed=False,
             prefetch=self.config.prefetch,
         )
 

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from spaceport.criteria import CriterionResult, Thresholds
-from spaceport.events import CompressMetrics, SfmMetrics, TrainMetrics
+from spaceport.events import CompressMetrics, SfmMetrics, SkippedInput, TrainMetrics
 from spaceport.events.metrics import Severity
 from spaceport.params import JobOptions
 from spaceport.storage import ObjectStore
@@ -87,6 +87,8 @@ class JobDetail(JobSummary):
     training: TrainMetrics | None
     compression: CompressMetrics | None
     failure: Failure | None
+    hints: tuple[str, ...] = ()
+    skipped: tuple[SkippedInput, ...] = ()
     artifacts: list[ArtifactLink]
     previews: list[ArtifactLink]
     splat: ArtifactLink | None
@@ -198,6 +200,8 @@ def detail(
         training=record.training,
         compression=record.compression,
         failure=record.failure,
+        hints=record.hints,
+        skipped=record.skipped,
         artifacts=artifacts,
         previews=_previews(record, store, signer),
         splat=splat,

@@ -21,8 +21,11 @@ class Verdict:
     results: tuple[CriterionResult, ...]
 
 
-def attempt_metrics(result: ChildResult, images_total: int, params: SfmParams) -> SfmMetrics:
-    """The figures of one attempt; the largest model is the one passed downstream."""
+def attempt_metrics(
+    result: ChildResult, images_total: int, params: SfmParams, groups: Sequence[Component] = ()
+) -> SfmMetrics:
+    """The figures of one attempt; the largest model is the one passed downstream. `groups` are the match
+    graph's components: the photos of substantial groups other than the model's count as elsewhere."""
     best = result.models[0] if result.models else None
     return SfmMetrics(
         images_total=images_total,
@@ -32,6 +35,7 @@ def attempt_metrics(result: ChildResult, images_total: int, params: SfmParams) -
         mean_reprojection_error_px=round(best.mean_reprojection_error_px, 4) if best else 0.0,
         num_models=len(result.models),
         images_in_other_models=sum(model.registered for model in result.models[1:]),
+        images_in_other_groups=_photos_elsewhere(groups, set(best.image_names) if best else set()),
         camera_model=best.camera_model if best else params.camera_model,
         profile=params.profile,
         step_seconds=dict(result.step_seconds),
@@ -39,10 +43,15 @@ def attempt_metrics(result: ChildResult, images_total: int, params: SfmParams) -
     )
 
 
+ADVISORY = frozenset({"sfm_one_scene"})
+"""Criteria the gate reports but does not reject on: photos of a second place are left out and the largest
+model goes on (the job ends with a splat, that criterion failed and a hint naming the groups)."""
+
+
 def judge(metrics: SfmMetrics, thresholds: Thresholds, groups: Sequence[Component]) -> Verdict:
     """Check the shared criteria; name the most useful reason when they fail."""
     results = tuple(sfm_results(metrics, thresholds))
-    failed = [result for result in results if not result.passed]
+    failed = [result for result in results if not result.passed and result.name not in ADVISORY]
     if not failed and metrics.num_models > 0:
         return Verdict(True, None, _summary(metrics), results)
     scenes = substantial(groups)
@@ -68,6 +77,11 @@ def judge(metrics: SfmMetrics, thresholds: Thresholds, groups: Sequence[Componen
     elif reason == "no_reconstruction":
         messages.insert(0, f"no model could be built from {metrics.images_total} images")
     return Verdict(False, reason, "; ".join(messages), results)
+
+
+def _photos_elsewhere(groups: Sequence[Component], in_model: set[str]) -> int:
+    """Photos of the substantial match-graph groups that hold no photo of the model."""
+    return sum(group.size for group in substantial(groups) if not in_model & set(group.images))
 
 
 def _summary(metrics: SfmMetrics) -> str:

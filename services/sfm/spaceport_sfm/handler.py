@@ -6,7 +6,7 @@ from pathlib import Path
 
 import structlog
 
-from spaceport.events import Envelope, ImagesReady, SfmCompleted, SfmRejected
+from spaceport.events import Envelope, ImagesReady, SfmCompleted, SfmRejected, SkippedInput
 from spaceport.params import SfmParams
 from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, download_dir, safe_relpath
@@ -41,14 +41,16 @@ def make_handler(core: Core = reconstruct) -> Callable[[ImagesReady, StageContex
         metrics = report.metrics
         log.info("sfm_done", passed=report.passed, reason=report.reason, registered=metrics.images_registered,
                  total=metrics.images_total, points=metrics.points3d, seconds=metrics.seconds)
+        skipped = tuple(SkippedInput(name=s.name, reason=s.reason, detail=s.detail) for s in report.skipped)
         if report.passed and stored.sparse_uri is not None:
             return [event.answered_by(SfmCompleted, "sfm", data={
                 "sparse_uri": stored.sparse_uri, "images_uri": stored.images_uri,
                 "report_uri": stored.report_uri, "metrics": metrics, "options": event.data.options,
+                "hints": report.hints, "skipped": skipped,
             })]
         return [event.answered_by(SfmRejected, "sfm", data={
             "reason": report.reason or "no_reconstruction", "message": report.message,
-            "metrics": metrics, "hints": report.hints, "report_uri": stored.report_uri,
+            "metrics": metrics, "hints": report.hints, "report_uri": stored.report_uri, "skipped": skipped,
         })]
 
     return on_images_ready

@@ -125,7 +125,7 @@ def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: Ru
 
     result = run_child(request, params.timeout_s, relay, run.cancelled, run.child_command)
     diagnosis = diagnose(prepared.accepted, result)
-    metrics = attempt_metrics(result, len(prepared.accepted), params)
+    metrics = attempt_metrics(result, len(prepared.accepted), params, diagnosis.components)
     verdict = judge(metrics, run.thresholds, diagnosis.components)
     log.info("sfm_attempt", number=number, profile=params.profile, passed=verdict.passed,
              reason=verdict.reason, registered=metrics.images_registered, total=metrics.images_total,
@@ -149,7 +149,9 @@ def _final_report(
     for attempt in attempts:
         for step, value in attempt.result.step_seconds.items():
             steps[step] = round(steps.get(step, 0.0) + value, 3)
-    metrics = attempt_metrics(final.result, len(prepared.accepted), final.report.params).model_copy(
+    metrics = attempt_metrics(
+        final.result, len(prepared.accepted), final.report.params, final.diagnosis.components
+    ).model_copy(
         update={"attempts": len(attempts), "step_seconds": steps, "seconds": round(seconds, 3)}
     )
     hints = [*reconstruction_hints(final.diagnosis, final.verdict.reason), *skipped_hints(prepared.skipped)]

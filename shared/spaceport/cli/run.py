@@ -42,6 +42,8 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
         console.print(f"  {name:<20} {path}")
     if "3D viewer" in written:
         console.print(f"  view it with: spaceport view {written['3D viewer'].parent}")
+    for line in summary.notes:
+        console.print(line, highlight=False)
     console.print(f"total {seconds:.1f} s")
 
 

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from spaceport.cli.exit_codes import ExitCode, describe_failed, failed_criteria
 from spaceport.cli.follow import JobWatch, ProgressDisplay, start_watching, wait_for_outcome
+from spaceport.cli.notes import sfm_notes
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import Compressed, Envelope, SfmRejected, StageFailed, new_job_id
 from spaceport.inputs import InputError
@@ -64,7 +65,9 @@ async def _submit(source: Path, options: JobOptions, job_id: str, wait: bool, ti
             display.progress.stop()
             await subscription.cancel()
         code, summary = describe_outcome(outcome, failed_criteria(job_criteria(watch, settings.criteria)))
-        console.print(summary)
+        for line in sfm_notes(watch.events):
+            console.print(line, highlight=False)
+        console.print(summary, highlight=False)
         return code
     finally:
         await bus.close()
@@ -87,7 +90,7 @@ def submit(
     try:
         options = JobOptions.for_preset(preset, sfm_profile).with_overrides(overrides)
         code = asyncio.run(_submit(photos, options, job_id or new_job_id(), wait, timeout))
-    except (InputError, ValueError) as exc:
+    except (InputError, ValueError) as exc:  # JobExists is a ValueError: a used --job-id
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from exc
     except TimeoutError as exc:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from spaceport.cli.notes import sfm_notes
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.embedded.pipeline import EmbeddedRun
 from spaceport.embedded.viewer import viewer_page
@@ -20,6 +21,8 @@ class Summary:
     artifacts: dict[str, Path]
     figures: dict[str, str]
     reason: str | None
+    notes: tuple[str, ...] = ()
+    """SfM's hints about the photos and the files it skipped (`spaceport.cli.notes`)."""
 
     @property
     def all_passed(self) -> bool:
@@ -96,7 +99,8 @@ def summarize(run: EmbeddedRun, thresholds: Thresholds) -> Summary:
         reason += "".join(f"\n  hint: {hint}" for hint in run.outcome.data.hints)
     elif isinstance(run.outcome, StageFailed):
         reason = f"{run.outcome.data.stage} failed ({run.outcome.data.reason}): {run.outcome.data.message}"
-    return Summary(tuple(record.criteria.values()), seconds, _artifacts(run), _figures(run), reason)
+    notes = tuple(sfm_notes(run.events))
+    return Summary(tuple(record.criteria.values()), seconds, _artifacts(run), _figures(run), reason, notes)
 
 
 def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
@@ -113,6 +117,7 @@ def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
                 "stage_seconds": summary.stage_seconds,
                 "figures": summary.figures,
                 "criteria": [c.model_dump() for c in summary.criteria],
+                "notes": list(summary.notes),
                 "artifacts": {name: str(path) for name, path in summary.artifacts.items()},
             },
             indent=2,

@@ -30,7 +30,7 @@ from spaceport.events.codec import (
     parse_event,
 )
 from spaceport.events.envelope import Envelope, JobId, Stage, check_job_id, new_event_id, new_job_id
-from spaceport.events.metrics import CompressMetrics, Fidelity, SfmMetrics, TrainMetrics
+from spaceport.events.metrics import CompressMetrics, Fidelity, SfmMetrics, SkippedInput, TrainMetrics
 
 __all__ = [
     "EVENT_CLASSES",
@@ -55,6 +55,7 @@ __all__ = [
     "SfmRejectReason",
     "SfmRejected",
     "SfmRejectedData",
+    "SkippedInput",
     "Stage",
     "StageFailed",
     "StageFailedData",

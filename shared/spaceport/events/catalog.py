@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from spaceport.events.envelope import Envelope, Payload, Stage
-from spaceport.events.metrics import CompressMetrics, Severity, SfmMetrics, TrainMetrics
+from spaceport.events.metrics import CompressMetrics, Severity, SfmMetrics, SkippedInput, TrainMetrics
 from spaceport.params import JobOptions
 
 SfmRejectReason = Literal[
@@ -38,6 +38,9 @@ class SfmCompletedData(Payload):
     report_uri: str
     metrics: SfmMetrics
     options: JobOptions
+    hints: tuple[str, ...] = ()
+    """What the user can do better (photos in separate groups, blurry photos...), as for a rejection."""
+    skipped: tuple[SkippedInput, ...] = ()
 
 
 class SfmRejectedData(Payload):
@@ -48,6 +51,7 @@ class SfmRejectedData(Payload):
     metrics: SfmMetrics | None = None
     hints: tuple[str, ...] = ()
     report_uri: str | None = None
+    skipped: tuple[SkippedInput, ...] = ()
 
 
 class ModelTrainedData(Payload):
@@ -91,6 +95,7 @@ class StageProgressData(Payload):
     step: str = ""
     message: str = ""
     figures: dict[str, float] = Field(default_factory=dict)
+    attempt: int = Field(default=1, ge=1, description="which delivery of the job's event this stage is on")
 
 
 class AlertData(Payload):

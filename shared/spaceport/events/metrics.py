@@ -7,6 +7,14 @@ from pydantic import Field
 from spaceport.events.envelope import Payload
 
 
+class SkippedInput(Payload):
+    """An uploaded file SfM did not use, and why (not an image, truncated, too large, a duplicate...)."""
+
+    name: str
+    reason: str
+    detail: str = ""
+
+
 class SfmMetrics(Payload):
     """What one reconstruction achieved, and what each step cost."""
 
@@ -19,6 +27,9 @@ class SfmMetrics(Payload):
     mean_reprojection_error_px: float = Field(default=0.0, ge=0)
     num_models: int = Field(default=0, ge=0)
     images_in_other_models: int = Field(default=0, ge=0)
+    images_in_other_groups: int = Field(
+        default=0, ge=0, description="photos matched among themselves (3 or more) but not with the model's photos"
+    )
     camera_model: str = ""
     profile: str = ""
     attempts: int = Field(default=1, ge=1)

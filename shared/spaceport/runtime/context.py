@@ -60,6 +60,7 @@ class StageContext:
             step=step,
             message=message,
             figures=figures or {},
+            attempt=self.attempt,
         )
         self.progress_sink(data)
 

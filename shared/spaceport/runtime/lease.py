@@ -2,12 +2,12 @@
 
 Two deliveries of one event can reach two workers on different hosts (a duplicate publish, a redelivery
 while the first holder still runs). Before running a handler, a worker writes `jobs/{job}/{stage}/_lease.json`
-(its holder id and an expiry) and reads it back: the last writer wins, so the loser of a simultaneous write
-sees the other holder. The holder renews the lease every third of its lifetime while the handler runs and
-deletes it at the end; a holder that died stops renewing, and its lease expires after `ttl_s` (at once for a
-holder on this host whose process is gone, or whose pid this process now has: a restarted container). A worker that
-finds a live lease held by another waits (its delivery stays unacked, so the job is neither failed nor lost)
-until the completion record appears or the lease expires.
+(its holder id and an expiry), waits a moment and reads it back: the last writer wins, so the loser of a
+simultaneous write sees the other holder. The holder renews the lease every third of its lifetime while the
+handler runs and deletes it at the end; a holder that died stops renewing, and its lease expires after `ttl_s`
+(at once for a holder on this host whose process is gone, or whose pid this process now has: a restarted
+container). A worker that finds a live lease held by another waits (its delivery stays unacked, so the job is
+neither failed nor lost) until the completion record appears or the lease expires.
 """
 
 import json
@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from spaceport.storage import ObjectNotFound, ObjectStore, job_key
 
 LEASE_FILE = "_lease.json"
+SETTLE_S = 0.5
+"""Between writing the lease and reading it back: two workers that both found it free both write, and both
+read back the later write, so exactly one goes on."""
 
 
 _ISSUED: set[str] = set()
@@ -84,6 +87,7 @@ class Lease:
         if other is not None and other != self.holder:
             return other
         self.renew(event_id)
+        time.sleep(SETTLE_S)  # a competitor that read the lease free before our write writes within this
         other = self.current_holder()
         return None if other == self.holder else other
 

@@ -22,6 +22,9 @@ class StageSpec:
     """Write a completion record so a repeated event re-publishes the result instead of redoing it."""
     bindings: tuple[str, ...] = ()
     """Routing patterns to bind; defaults to `consumes`."""
+    owns_malformed: bool = True
+    """Dead-letter a message that does not parse, with a StageFailed. An observer bound to every key (the
+    monitor) leaves that to the stage the message was meant for, so a poison message is dead-lettered once."""
 
     @property
     def routing_patterns(self) -> tuple[str, ...]:

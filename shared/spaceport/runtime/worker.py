@@ -277,8 +277,12 @@ class Worker:
         return float(min(self.settings.retry_backoff_s * 2 ** (attempt - 1), 30.0))
 
     async def _reject_malformed(self, delivery: Delivery, exc: EventError) -> None:
-        self.failed += 1
         job_id = exc.job_id or UNKNOWN_JOB
+        if not self.spec.owns_malformed:
+            log.warning("malformed_event_ignored", reason=exc.reason, job_id=job_id, routing_key=delivery.routing_key)
+            await delivery.ack()
+            return
+        self.failed += 1
         log.error(
             "event_rejected",
             reason=exc.reason,

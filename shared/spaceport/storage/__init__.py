@@ -1,7 +1,7 @@
 """Object storage: one protocol, an S3 adapter and a local-folder adapter."""
 
 from spaceport.storage.factory import open_store
-from spaceport.storage.keys import COMPLETION_RECORD, UnsafeKey, job_key, job_prefix, safe_relpath
+from spaceport.storage.keys import COMPLETION_RECORD, UnsafeKey, job_key, job_prefix, job_root, safe_relpath
 from spaceport.storage.local import LocalStore
 from spaceport.storage.protocol import ObjectNotFound, ObjectStore
 from spaceport.storage.transfer import OutputSet, download_dir, output_set, upload_dir
@@ -27,6 +27,7 @@ __all__ = [
     "download_dir",
     "job_key",
     "job_prefix",
+    "job_root",
     "open_store",
     "output_set",
     "safe_relpath",

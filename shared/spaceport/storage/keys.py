@@ -29,6 +29,12 @@ def job_prefix(job_id: str, stage: str) -> str:
     return f"jobs/{job_id}/{stage}/"
 
 
+def job_root(job_id: str) -> str:
+    """The key prefix, ending in `/`, of everything stored for one job."""
+    check_job_id(job_id)
+    return f"jobs/{job_id}/"
+
+
 def job_key(job_id: str, stage: str, name: str) -> str:
     """The key of one artifact of one stage of one job."""
     return job_prefix(job_id, stage) + safe_relpath(name)

@@ -252,3 +252,62 @@ async def test_a_worker_killed_on_every_attempt_ends_the_job_in_a_failure(
     assert starts == 4, "three deliveries killed their worker, the fourth ended the job"
     assert record is not None and record.outcome == "failed"
     assert record.failure is not None and record.failure.reason == "crash_loop"
+
+
+async def test_a_job_whose_progress_stops_raises_a_stall_alert(
+    rabbit_bus: RabbitBus,
+    amqp_url: str,
+    exchange_name: str,
+    s3_store: S3Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A handler that hangs after its first progress report, its delivery unacked: the monitor raises
+    `stalled_sfm` within stall_after_s (3 s here) plus one sweep, and its unacked gauge shows the delivery
+    while the queue-depth gauge shows 0."""
+    from pydantic import SecretStr
+
+    from spaceport.storage import LocalStore
+    from spaceport_monitor.runner import MonitorService
+    from spaceport_monitor.settings import MonitorSettings
+
+    stall_after_s, sweep_s = 3.0, 0.5
+    monkeypatch.setenv("ECHO_HANG_JOBS", "hang-01")
+    tap = await Tap().attach(rabbit_bus)
+    criteria = Settings().criteria.model_copy(update={"stall_after_s": stall_after_s})
+    settings = Settings(
+        amqp_url=SecretStr(amqp_url), exchange=exchange_name, work_dir=tmp_path / "w", criteria=criteria
+    )
+    config = MonitorSettings(
+        database_url=SecretStr(f"sqlite:///{tmp_path}/monitor.db"), port=0, services=("sfm",), sweep_interval_s=sweep_s
+    )
+    monitor = MonitorService.build(settings, config, rabbit_bus, LocalStore(tmp_path / "store"))
+    stop = asyncio.Event()
+    running = asyncio.create_task(monitor.run(stop))
+    await asyncio.wait_for(monitor.ready.wait(), 15)
+    worker = Worker(ECHO_STAGE, rabbit_bus, s3_store, settings.model_copy(update={"shutdown_grace_s": 0.5}))
+    try:
+        await worker.start()
+        await rabbit_bus.publish(job(1, "hang"))
+        while not [e for e in tap.of_type("stage.progress") if e.job_id == "hang-01"]:
+            await asyncio.sleep(0.1)
+        last_progress = time.monotonic()
+        while not [a for a in tap.of_type("monitor.alert") if a.job_id == "hang-01"]:
+            assert time.monotonic() - last_progress < stall_after_s + 5 * sweep_s + 2, "no stall alert in time"
+            await asyncio.sleep(0.1)
+        alerted_after = time.monotonic() - last_progress
+        queue = spec_for(exchange_name).queue
+        unacked = f'spaceport_queue_unacked{{queue="{queue}"}} 1.0'
+        deadline = time.monotonic() + 15  # the management API refreshes its queue figures every 5 s
+        while unacked not in (samples := monitor.api.metrics.render().decode()):
+            assert time.monotonic() < deadline, [line for line in samples.splitlines() if "spaceport_queue" in line]
+            await asyncio.sleep(0.5)
+    finally:
+        await worker.stop(grace_s=0.5)
+        stop.set()
+        await asyncio.wait_for(running, 30)
+        await delete_topology(amqp_url, exchange_name, ("sfm", "monitor"))
+    [alert] = [a for a in tap.of_type("monitor.alert") if a.job_id == "hang-01"]
+    assert alert.data.criterion == "stalled_sfm"  # type: ignore[attr-defined]
+    assert stall_after_s <= alerted_after <= stall_after_s + 2 * sweep_s + 1.5, alerted_after
+    assert f'spaceport_queue_depth{{queue="{queue}"}} 0.0' in samples

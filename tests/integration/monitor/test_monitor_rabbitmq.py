@@ -66,5 +66,5 @@ async def test_a_stalled_job_is_detected(start_monitor: StartMonitor, webhook: W
         await asyncio.sleep(1.0)
     stalls = [a for a in m.alerts if a.job_id == job]
     assert [(a.data.criterion, a.data.severity) for a in stalls] == [("stalled_sfm", "warning")]
-    assert float(stalls[0].data.observed or 0) > 1.0
+    assert float(stalls[0].data.observed or 0) >= 1.0  # alerted only past 1 s; shown to 0.1 s
     assert [b["attachments"][0]["fields"][1]["value"] for b in webhook.bodies] == ["stalled_sfm"]  # type: ignore[index]

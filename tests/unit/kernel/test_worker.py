@@ -29,9 +29,7 @@ pytestmark = pytest.mark.unit
 
 def images_ready(job_id: str, count: int = 3) -> ImagesReady:
     """A job's first event."""
-    return ImagesReady(
-        source="client", job_id=job_id, data=ImagesReadyData(images_uri="file:///x/", image_count=count)
-    )
+    return ImagesReady(source="client", job_id=job_id, data=ImagesReadyData(images_uri="file:///x/", image_count=count))
 
 
 def rejected(event: ImagesReady, ctx: StageContext) -> list[Envelope]:
@@ -84,9 +82,7 @@ async def test_handler_result_is_recorded_then_published(settings: Settings, loc
     assert h.of_type("stage.progress")[0].data.fraction == 0.5  # type: ignore[attr-defined]
 
 
-async def test_repeated_event_republishes_the_recorded_result(
-    settings: Settings, local_store: LocalStore
-) -> None:
+async def test_repeated_event_republishes_the_recorded_result(settings: Settings, local_store: LocalStore) -> None:
     """An event for a stage already completed re-publishes the same result instead of redoing the work."""
     calls: list[str] = []
 
@@ -104,9 +100,7 @@ async def test_repeated_event_republishes_the_recorded_result(
     assert len(calls) == 1 and len(results) == 2 and results[0].id == results[1].id
 
 
-async def test_permanent_error_publishes_stage_failed_and_acks(
-    settings: Settings, local_store: LocalStore
-) -> None:
+async def test_permanent_error_publishes_stage_failed_and_acks(settings: Settings, local_store: LocalStore) -> None:
     """A PermanentError becomes one StageFailed with its reason; the message is not retried or dead-lettered."""
     calls = []
 
@@ -123,9 +117,7 @@ async def test_permanent_error_publishes_stage_failed_and_acks(
     assert len(calls) == 1 and h.bus.dead_letters("sfm") == []
 
 
-async def test_handler_that_always_raises_ends_in_dead_letters(
-    settings: Settings, local_store: LocalStore
-) -> None:
+async def test_handler_that_always_raises_ends_in_dead_letters(settings: Settings, local_store: LocalStore) -> None:
     """An unexpected error is retried up to the delivery limit, then dead-lettered with one StageFailed."""
     attempts: list[int] = []
 
@@ -156,9 +148,26 @@ async def test_malformed_payload_is_dead_lettered_with_stage_failed(
     assert len(h.bus.dead_letters("sfm")) == 2
 
 
-async def test_handler_runs_off_the_event_loop_with_log_context(
+async def test_an_observer_of_every_key_leaves_poison_messages_to_their_stage(
     settings: Settings, local_store: LocalStore
 ) -> None:
+    """A stage that does not own malformed messages (the monitor, bound to `#`) acks them: no second dead
+    letter and no second StageFailed for one poison message."""
+    bus = MemoryBus()
+    observer = StageSpec(
+        "monitor", ("images.ready",), rejected, bindings=("#",), records_results=False, owns_malformed=False
+    )
+    worker = Worker(observer, bus, local_store, settings)
+    await worker.start()
+    await bus.publish_raw("images.ready", b'{"type": "images.ready", "job_id": "job-5", "data": {}}')
+    await bus.idle()
+    await asyncio.sleep(0.2)
+    assert bus.dead_letters("monitor") == []
+    assert [key for key, _ in bus.published] == ["images.ready"]
+    await worker.stop(grace_s=1)
+
+
+async def test_handler_runs_off_the_event_loop_with_log_context(settings: Settings, local_store: LocalStore) -> None:
     """The handler runs in a worker thread with job_id, event_id and service bound in the log context."""
     seen: dict[str, object] = {}
 
@@ -190,9 +199,7 @@ async def test_events_the_stage_does_not_consume_are_acked_and_ignored(
     h.worker.queue = h.worker.queue.__class__("sfm", ("#",))
     await h.start()
     await h.bus.publish(
-        rejected(
-            images_ready("job-7"), StageContext("sfm", images_ready("x"), local_store, Path("."), settings)
-        )[0]
+        rejected(images_ready("job-7"), StageContext("sfm", images_ready("x"), local_store, Path("."), settings))[0]
     )
     await h.settle()
     assert calls == [] and h.bus.dead_letters("sfm") == []

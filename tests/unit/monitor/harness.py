@@ -23,9 +23,7 @@ RECORDED = Path(__file__).parent / "recorded"
 
 def recorded(name: str) -> list[Envelope]:
     """A recorded event sequence, parsed from its wire form."""
-    return [
-        parse_event(line) for line in (RECORDED / f"{name}.jsonl").read_text().splitlines() if line.strip()
-    ]
+    return [parse_event(line) for line in (RECORDED / f"{name}.jsonl").read_text().splitlines() if line.strip()]
 
 
 class Clock:

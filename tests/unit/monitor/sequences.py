@@ -73,9 +73,7 @@ def progress(cause: Envelope, stage: str, fraction: float, at: datetime, n: int 
         stage,
         id=f"{cause.job_id}-{stage}-progress-{n}",
         time=at,
-        data=StageProgressData(
-            stage=stage, fraction=fraction, step="working", figures={"step": fraction * 100}
-        ),
+        data=StageProgressData(stage=stage, fraction=fraction, step="working", figures={"step": fraction * 100}),
     )
 
 
@@ -138,9 +136,7 @@ def model_trained(
     )
 
 
-def compressed(
-    trained: ModelTrained, at: datetime, uri: Uri = s3_uri, sog_name: str = "scene.sog"
-) -> CompressedEvent:
+def compressed(trained: ModelTrained, at: datetime, uri: Uri = s3_uri, sog_name: str = "scene.sog") -> CompressedEvent:
     """The compressor's result."""
     job = trained.job_id
     folder = f"jobs/{job}/compressor/"
@@ -182,9 +178,7 @@ def compressed(
     )
 
 
-def success(
-    job: str = "job-ok", t0: datetime = T0, uri: Uri = s3_uri, model_bytes: int = 70_000_000
-) -> list[Envelope]:
+def success(job: str = "job-ok", t0: datetime = T0, uri: Uri = s3_uri, model_bytes: int = 70_000_000) -> list[Envelope]:
     """A job that went through every stage: submission, SfM, training, compression, with progress."""
     ready = images_ready(job, t0, uri)
     sfm = sfm_completed(ready, _at(t0, 120), uri)

@@ -57,7 +57,7 @@ async def test_job_list_shows_each_job_with_its_criteria(harness: Harness) -> No
         "job-rejected": "rejected",
     }
     rejected = next(j for j in listing["jobs"] if j["job_id"] == "job-rejected")
-    assert rejected["failed_criteria"] == ["sfm_points", "sfm_registered"]
+    assert rejected["failed_criteria"] == ["sfm_points", "sfm_registered", "sfm_gate"]
     assert {c["name"]: c["outcome"] for c in rejected["criteria"]}["sfm_reprojection_error"] == "pass"
     assert [j["job_id"] for j in only_rejected["jobs"]] == ["job-rejected"]
 
@@ -187,7 +187,7 @@ async def test_metrics_parse_and_carry_the_series(harness: Harness) -> None:
     assert samples[("spaceport_stage_duration_seconds_count", (("stage", "pipeline"),))] == 1
     assert samples[("spaceport_stage_duration_seconds_bucket", (("le", "120.0"), ("stage", "sfm")))] == 3
     assert samples[("spaceport_alerts_total", (("criterion", "stage_failed"), ("severity", "critical")))] == 1
-    assert samples[("spaceport_alerts_total", (("criterion", "sfm_points"), ("severity", "warning")))] == 1
+    assert samples[("spaceport_alerts_total", (("criterion", "sfm_gate"), ("severity", "warning")))] == 1
     assert samples[("spaceport_queue_depth", (("queue", "spaceport.trainer.dlq"),))] == 0
 
 

@@ -50,19 +50,24 @@ def test_success_sequence_gives_a_complete_passing_record(harness: Harness) -> N
     assert record.event_count == 7
 
 
-def test_rejected_sequence_alerts_on_the_sfm_criteria(harness: Harness) -> None:
-    """SfmRejected ends the job `rejected`, fails the SfM criteria and raises one warning per criterion."""
+def test_rejected_sequence_raises_one_alert_naming_the_reason(harness: Harness) -> None:
+    """SfmRejected ends the job `rejected` and fails the SfM criteria, but raises one warning: `sfm_gate`,
+    whose observed value is the rejection's reason code and whose message is the rejection's."""
     alerts = harness.feed(recorded("rejected"))
     record = harness.repo.get("job-rejected")
     assert record is not None
     assert record.outcome == "rejected" and record.stages["sfm"].status == "rejected"
     assert record.stages["trainer"].status == "pending"
     assert record.failure is not None and record.failure.hints == ("take more photos with overlap",)
-    assert sorted(a.data.criterion for a in alerts) == ["sfm_points", "sfm_registered"]
-    points = next(a for a in alerts if a.data.criterion == "sfm_points")
-    assert points.data.severity == "warning"
-    assert points.data.observed == 300 and points.data.expected == ">= 1,000"
-    assert points.causation_id == "job-rejected-rejected" and points.job_id == "job-rejected"
+    assert {c.name for c in record.failed_criteria} == {"sfm_points", "sfm_registered", "sfm_gate"}
+    [gate] = alerts
+    assert gate.data.criterion == "sfm_gate" and gate.data.severity == "warning"
+    assert gate.data.observed == "too_few_points"
+    assert (
+        gate.data.message
+        == "SfM rejected the photos (too_few_points): reconstructed 300 3D points (need at least 1000)"
+    )
+    assert gate.causation_id == "job-rejected-rejected" and gate.job_id == "job-rejected"
 
 
 def test_trainer_failure_raises_one_critical_alert(harness: Harness) -> None:
@@ -84,9 +89,9 @@ def test_duplicate_events_change_nothing(harness: Harness) -> None:
     first = harness.feed(events)
     once = harness.repo.get("job-rejected")
     again = harness.feed(events)
-    assert again == [] and len(first) == 2
+    assert again == [] and len(first) == 1
     assert harness.repo.get("job-rejected") == once
-    assert len(harness.repo.alerts("job-rejected")) == 2
+    assert len(harness.repo.alerts("job-rejected")) == 1
 
 
 def test_out_of_order_arrival_gives_the_in_order_record(make_harness: MakeHarness) -> None:

@@ -34,9 +34,7 @@ def monitor_url(harness: Harness) -> Iterator[str]:
 
 def test_lists_jobs_with_their_criteria(cli: typer.Typer, monitor_url: str) -> None:
     """The list shows each job, its outcome and which criteria failed."""
-    result = CliRunner().invoke(
-        cli, ["status", "--url", monitor_url, "--token", "cli-token"], env={"COLUMNS": "200"}
-    )
+    result = CliRunner().invoke(cli, ["status", "--url", monitor_url, "--token", "cli-token"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "job-ok" in result.output and "succeeded" in result.output
     assert "job-rejected" in result.output and "failed: sfm_points, sfm_registered" in result.output

@@ -24,9 +24,7 @@ async def test_a_job_without_progress_for_five_minutes_is_stalled(make_harness: 
     assert await h.monitor.sweep(bus, h.settings.criteria) == []
     h.clock.now = T0 + timedelta(seconds=501)
     alerts = await h.monitor.sweep(bus, h.settings.criteria)
-    assert [(a.job_id, a.data.criterion, a.data.observed) for a in alerts] == [
-        ("job-slow", "stalled_sfm", 301.0)
-    ]
+    assert [(a.job_id, a.data.criterion, a.data.observed) for a in alerts] == [("job-slow", "stalled_sfm", 301.0)]
     assert "no progress for 301 s" in alerts[0].data.message
     assert [parse_event(body).id for key, body in bus.published] == [alerts[0].id]
     h.clock.now = T0 + timedelta(seconds=900)

@@ -26,7 +26,7 @@ class FakeWebhook:
 async def test_each_alert_is_posted_once_as_slack_json(make_harness: MakeHarness) -> None:
     """Two alerts make two POSTs with `text` and observed/expected fields; a second round posts nothing."""
     h = make_harness(webhook=True)
-    h.feed(recorded("rejected"))
+    h.feed([*recorded("rejected"), *recorded("trainer_failure")])
     hook = FakeWebhook(200)
     notifier = WebhookNotifier(
         h.repo, h.metrics, "https://hooks.example/T/B/secret", 5.0, 3, transport=httpx.MockTransport(hook)
@@ -35,13 +35,13 @@ async def test_each_alert_is_posted_once_as_slack_json(make_harness: MakeHarness
     assert await notifier.deliver_pending() == 0
     assert len(hook.bodies) == 2
     body = hook.bodies[0]
-    assert body["text"].startswith("[warning] sfm_points on job job-rejected")
+    assert body["text"].startswith("[warning] sfm_gate on job job-rejected")
     fields = {f["title"]: f["value"] for f in body["attachments"][0]["fields"]}
     assert fields == {
         "job": "job-rejected",
-        "criterion": "sfm_points",
-        "observed": "300",
-        "expected": ">= 1,000",
+        "criterion": "sfm_gate",
+        "observed": "too_few_points",
+        "expected": "photos accepted",
     }
 
 

@@ -41,12 +41,24 @@ function showFailure(failure) {
     el('ul', {}, failure.hints.map((hint) => el('li', {}, hint))));
 }
 
+function showNotes(job) {
+  // SfM's advice about the photos and the files it skipped; a rejection already lists its hints above.
+  const hints = job.failure ? [] : job.hints;
+  const box = document.getElementById('notes');
+  box.hidden = !hints.length && !job.skipped.length;
+  box.replaceChildren(el('h2', {}, 'About the photos'),
+    el('ul', { id: 'hints' }, hints.map((hint) => el('li', {}, hint))),
+    el('ul', { id: 'skipped' }, job.skipped.map((s) =>
+      el('li', { 'data-file': s.name }, el('strong', {}, s.name), ` skipped: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`))));
+}
+
 function render(job) {
   document.title = `${job.job_id} – Spaceport monitor`;
   document.getElementById('job-id').textContent = job.job_id;
   const outcome = job.stalled ? 'stalled' : job.outcome;
   document.getElementById('outcome').replaceChildren(el('span', { class: `badge ${outcome}` }, outcome));
   showFailure(job.failure);
+  showNotes(job);
   document.querySelector('#timeline tbody').replaceChildren(...job.stages.map(stageRow));
   document.querySelector('#criteria tbody').replaceChildren(...job.criteria.map(criterionRow));
   metricsTable('sfm', job.sfm);
