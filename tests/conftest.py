@@ -40,8 +40,10 @@ def local_store(tmp_path: Path) -> LocalStore:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for in-process tests: scratch under tmp_path, no retry delay."""
-    return Settings(work_dir=tmp_path / "work", retry_backoff_s=0.0, storage_url=f"file://{tmp_path}/store")
+    """Settings for in-process tests: scratch under tmp_path, no retry delay, one process (no lease settling)."""
+    return Settings(
+        work_dir=tmp_path / "work", retry_backoff_s=0.0, storage_url=f"file://{tmp_path}/store", lease_settle_s=0.0
+    )
 
 
 @pytest.fixture(scope="session")

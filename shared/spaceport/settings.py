@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default=300.0, ge=0, description="how long a storage or publish call of the runtime is retried in place"
     )
     lease_s: float = Field(default=60.0, gt=0, description="lifetime of a job's lease; renewed every third of it")
+    lease_settle_s: float = Field(
+        default=0.5, ge=0, description="wait between writing a lease and reading it back (0: one process only)"
+    )
     stall_after_s: float = Field(
         default=600.0, gt=0, description="a held delivery with no progress for this long makes the worker unhealthy"
     )

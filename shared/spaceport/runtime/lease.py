@@ -20,9 +20,6 @@ from dataclasses import dataclass
 from spaceport.storage import ObjectNotFound, ObjectStore, job_key
 
 LEASE_FILE = "_lease.json"
-SETTLE_S = 0.5
-"""Between writing the lease and reading it back: two workers that both found it free both write, and both
-read back the later write, so exactly one goes on."""
 
 
 _ISSUED: set[str] = set()
@@ -62,6 +59,9 @@ class Lease:
     stage: str
     holder: str
     ttl_s: float
+    settle_s: float = 0.5
+    """Between writing the lease and reading it back: two workers that both found it free both write, and both
+    read back the later write, so exactly one goes on."""
 
     @property
     def key(self) -> str:
@@ -87,7 +87,7 @@ class Lease:
         if other is not None and other != self.holder:
             return other
         self.renew(event_id)
-        time.sleep(SETTLE_S)  # a competitor that read the lease free before our write writes within this
+        time.sleep(self.settle_s)  # a competitor that read the lease free before our write writes within this
         other = self.current_holder()
         return None if other == self.holder else other
 

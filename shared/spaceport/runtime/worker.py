@@ -164,7 +164,9 @@ class Worker:
 
     async def _wait_turn(self, event: Envelope) -> Lease | list[Envelope]:
         """The recorded result of an earlier run, or the lease to run it here (waiting while another holds it)."""
-        lease = Lease(self.store, event.job_id, self.spec.name, self.holder, self.settings.lease_s)
+        lease = Lease(
+            self.store, event.job_id, self.spec.name, self.holder, self.settings.lease_s, self.settings.lease_settle_s
+        )
         waiting = False
         while True:
             recorded = await self._io(lambda: self._recorded_result(event), "completion record")
