@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from spaceport_splats.scoring import heldout_scorer
 from variants import ours_params
 
 from spaceport.params.trainer import TrainParams
@@ -22,7 +23,6 @@ from spaceport_compressor.compression import compress
 from spaceport_compressor.heldout import CloudScorer
 from spaceport_compressor.ply import read_ply
 from spaceport_compressor.sink import ZipSink
-from spaceport_trainer.scoring import heldout_scorer
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ fi
 for i in $(seq 1 "${RUNS:-1}"); do
     rm -rf "$W/fox-run"
     t0=$(date +%s.%N)
-    python3 -m spaceport run .baseline/fox/images --out "$W/fox-run" --preset standard
+    python3 -m spaceport_app run .baseline/fox/images --out "$W/fox-run" --preset standard
     code=$?
     echo "run $i: spaceport run exit code $code, wall $(python3 -c "import time; print(round(time.time() - $t0, 1))") s"
     job=$(ls -d "$W"/fox-run/jobs/*/ | head -1)

@@ -4,7 +4,7 @@
     python benchmarks/quality/run.py --preset standard --scenes fox demo-landscape --out gpu.jsonl
 
 Scenes: the real sets under the datasets folder (`fox`, `sceaux_castle`) and the demo captures
-(`demo-<capture>`, see `spaceport.demo.CAPTURES`). On the GPU machine the same records come from the GPU
+(`demo-<capture>`, see `spaceport_app.demo.CAPTURES`). On the GPU machine the same records come from the GPU
 regression suite (`benchmarks/quality/run_gpu_suite.sh`). `benchmarks/quality/results.json` gathers them.
 """
 
@@ -17,8 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from spaceport_app.demo import CAPTURES  # noqa: E402
+
 from benchmarks.quality.scenes import REAL_SCENES, append_record, run_scene  # noqa: E402
-from spaceport.demo import CAPTURES  # noqa: E402
 from tests.conftest import datasets_root  # noqa: E402
 
 DEFAULT_SCENES = (*REAL_SCENES, *(f"demo-{name}" for name in CAPTURES))

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import torch
+from spaceport_app.demo import CAPTURES, generate_scene, pose_errors
+from spaceport_app.embedded import run_embedded
+from spaceport_app.embedded.summary import summarize
 
-from spaceport.demo import CAPTURES, generate_scene, pose_errors
-from spaceport.embedded import run_embedded
-from spaceport.embedded.summary import summarize
 from spaceport.events import ModelTrained, SfmCompleted
 from spaceport.params import JobOptions
 from spaceport.settings import Settings
 
 if TYPE_CHECKING:
-    from spaceport_trainer.scoring import HeldoutScorer
+    from spaceport_splats.scoring import HeldoutScorer
 
 REAL_SCENES = ("fox", "sceaux_castle")
 
@@ -82,14 +82,15 @@ def _pose_figures(truth: object | None, sparse_dir: Path) -> tuple[float | None,
     """(median rotation error in degrees, median centre error as a share of the scene scale), or Nones."""
     if truth is None:
         return None, None
+    from spaceport_splats.colmap import find_model_dir
+
     from spaceport_sfm.evaluation import compare_poses, load_sparse_model, load_transforms_json
-    from spaceport_trainer.colmap import find_model_dir
 
     sparse_dir = find_model_dir(sparse_dir)
     if isinstance(truth, Path):
         accuracy = compare_poses(load_sparse_model(sparse_dir), load_transforms_json(truth))
         return accuracy.median_rotation_error_deg, accuracy.median_centre_error
-    from spaceport.cli.demo import sparse_poses
+    from spaceport_app.cli.demo import sparse_poses
 
     errors = pose_errors(sparse_poses(sparse_dir), truth)  # type: ignore[arg-type]
     return errors.rotation_median_deg, errors.centre_median
@@ -102,8 +103,9 @@ def local_path(uri: str) -> Path:
 
 def scorer_of(trained: ModelTrained, work: Path, device: str | None = None) -> "HeldoutScorer":
     """The trainer's held-out scorer for a finished embedded job, with training's recorded cameras."""
+    from spaceport_splats.scoring import heldout_scorer
+
     from spaceport_trainer.report import TrainReport
-    from spaceport_trainer.scoring import heldout_scorer
 
     report = TrainReport.model_validate_json(local_path(trained.data.report_uri).read_text())
     params = trained.data.options.trainer
@@ -120,10 +122,10 @@ def scorer_of(trained: ModelTrained, work: Path, device: str | None = None) -> "
 
 def heldout_offsets(trained: ModelTrained, work: Path) -> list[ViewOffset]:
     """Render the trained model on its held-out views (the trainer's recorded cameras) and measure each."""
-    from spaceport_trainer.alignment import measure_offset
-    from spaceport_trainer.export import read_ply, to_splats
-    from spaceport_trainer.render import render
-    from spaceport_trainer.ssim import psnr
+    from spaceport_splats.alignment import measure_offset
+    from spaceport_splats.export import read_ply, to_splats
+    from spaceport_splats.render import render
+    from spaceport_splats.ssim import psnr
 
     scorer = scorer_of(trained, work)
     splats = to_splats(scorer.normalised(read_ply(local_path(trained.data.ply_uri))), scorer.device)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import structlog
 import torch
+from spaceport_splats.render import render
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.render import render
 from spaceport_trainer.train import train
 
 
@@ -49,9 +49,9 @@ def rescore(scene: Path, out_dir: Path, params: TrainParams) -> dict[str, float]
         from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
     except ImportError:
         return None
-    from spaceport_trainer.colmap import read_sparse_model
-    from spaceport_trainer.dataset import load_scene
-    from spaceport_trainer.export import from_world, read_ply, to_splats
+    from spaceport_splats.colmap import read_sparse_model
+    from spaceport_splats.dataset import load_scene
+    from spaceport_splats.export import from_world, read_ply, to_splats
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     data = load_scene(

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spaceport.events.metrics import CompressMetrics, SfmMetrics, TrainMetrics
 
-Outcome = Literal["pass", "fail", "pending"]
+Outcome = Literal["pass", "fail", "pending", "not_measured"]
 
 
 class Thresholds(BaseModel):
@@ -251,6 +251,16 @@ def compression_results(m: CompressMetrics, meta_json_present: bool, t: Threshol
                     f"compression costs {f.psnr_drop_db:.2f} dB of held-out PSNR",
                 )
             )
+        elif f.psnr_drop_unmeasured is not None:
+            results.append(
+                CriterionResult(
+                    name="fidelity_psnr_drop",
+                    stage="compressor",
+                    outcome="not_measured",
+                    expected=f"<= {t.max_psnr_drop_db} dB",
+                    message=f"not measured: {f.psnr_drop_unmeasured}",
+                )
+            )
     return results
 
 
@@ -272,4 +282,28 @@ def duration_result(stage: str, seconds: float, t: Thresholds) -> CriterionResul
         round(seconds, 3),
         f"<= {budget:.0f} s",
         f"{stage} took {seconds:.0f} s (budget {budget:.0f} s)",
+    )
+
+
+def stage_failed_result(stage: str, reason: str, message: str, attempts: int) -> CriterionResult:
+    """A stage gave up on the job."""
+    return CriterionResult(
+        name="stage_failed",
+        stage=stage,
+        outcome="fail",
+        observed=reason,
+        expected="no stage failure",
+        message=f"{stage} failed after {attempts} attempt(s): {reason}: {message}"[:500],
+    )
+
+
+def sfm_gate_result(reason: str, message: str) -> CriterionResult:
+    """SfM rejected the photos: the reason code and its message (the one alert of a rejection)."""
+    return CriterionResult(
+        name="sfm_gate",
+        stage="sfm",
+        outcome="fail",
+        observed=reason,
+        expected="photos accepted",
+        message=f"SfM rejected the photos ({reason}): {message}"[:500],
     )

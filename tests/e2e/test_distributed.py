@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from spaceport.cli.exit_codes import ExitCode
 from spaceport.events import ModelTrained, SfmRejected
+from spaceport_app.cli.exit_codes import ExitCode
 from tests.conftest import REPO
 from tests.e2e.conftest import EventTap
 from tests.e2e.deployment import Deployment

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from spaceport.embedded import run_embedded
-from spaceport.embedded.summary import summarize, write_outputs
 from spaceport.events import Compressed, ModelTrained, SfmCompleted
 from spaceport.params import JobOptions
 from spaceport.settings import Settings
+from spaceport_app.embedded import run_embedded
+from spaceport_app.embedded.summary import summarize, write_outputs
 
 pytestmark = pytest.mark.e2e
 

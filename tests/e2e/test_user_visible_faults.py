@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from spaceport.cli.exit_codes import ExitCode
-from spaceport.demo import generate_scene
+from spaceport_app.cli.exit_codes import ExitCode
+from spaceport_app.demo import generate_scene
 from tests.e2e.deployment import Deployment
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.cameras import Camera, Lens
-from spaceport_trainer.render import render
+from spaceport_splats.cameras import Camera, Lens
+from spaceport_splats.render import render
 from spaceport_trainer.train import train
 from tests.unit.trainer.synthetic import look_at, true_splats, write_synthetic_scene
 

@@ -71,7 +71,7 @@ def test_real_set_keeps_its_floor(scene: str, tmp_path: Path, datasets_dir: Path
 def test_cpu_and_gpu_score_one_model_alike(tmp_path: Path) -> None:
     """One trained `.ply` scored on the same held-out views through gsplat and through our CPU renderer agrees
     within 0.5 dB."""
-    from spaceport_trainer.export import read_ply
+    from spaceport_splats.export import read_ply
 
     _, trained = run_scene("demo-landscape", "standard", tmp_path, NO_DATASETS, ("trainer.steps=3000",))
     assert trained is not None

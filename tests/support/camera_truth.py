@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from spaceport.demo import CAPTURES, DemoScene, build_world, generate_scene, pose_errors, render_view
-from spaceport.demo.poses import Similarity
+from spaceport.geometry import Similarity
 from spaceport.params import SfmParams
 from spaceport.params.trainer import TrainParams
+from spaceport_app.demo import CAPTURES, DemoScene, build_world, generate_scene, pose_errors, render_view
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ def _to_estimated(points: np.ndarray, align: Similarity) -> np.ndarray:
 def reprojection_errors(built: DemoReconstruction, params: TrainParams, points: int = 300) -> dict[str, np.ndarray]:
     """Per registered view: pixel distances (at the training size) between where the trainer's camera puts true
     surface points and where the true camera saw them."""
-    from spaceport_trainer.colmap import read_sparse_model
-    from spaceport_trainer.dataset import load_scene
-    from spaceport_trainer.projection import project
+    from spaceport_splats.colmap import read_sparse_model
+    from spaceport_splats.dataset import load_scene
+    from spaceport_splats.projection import project
 
     model = read_sparse_model(built.sparse_dir)
     estimated = {im.name: (im.world_to_cam[:3, :3], im.world_to_cam[:3, 3]) for im in model.images}

@@ -10,7 +10,7 @@ from spaceport.events.metrics import CompressMetrics
 from spaceport.params.compressor import CompressParams
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import EncodedSog, encode_sog
-from spaceport_compressor.fidelity import FidelityDetail, HeldoutScorer, measure
+from spaceport_compressor.fidelity import FidelityDetail, Scoring, measure
 from spaceport_compressor.ply import LoadedPly, read_ply
 from spaceport_compressor.report import CompressReport, FileSize
 from spaceport_compressor.resources import PeakMemory
@@ -36,8 +36,7 @@ def write_to(sink: SogSink, encoded: EncodedSog) -> None:
         raise
 
 
-def _fidelity(loaded: LoadedPly, encoded: EncodedSog, params: CompressParams,
-              scorer: HeldoutScorer | None) -> FidelityDetail:
+def _fidelity(loaded: LoadedPly, encoded: EncodedSog, params: CompressParams, scorer: Scoring | None) -> FidelityDetail:
     original = loaded.splats.with_sh_bands(params.sh_bands).take(encoded.order)
     return measure(original, decode_files(encoded.files), scorer)
 
@@ -47,7 +46,7 @@ def compress(
     sink: SogSink,
     params: CompressParams | None = None,
     *,
-    scorer: HeldoutScorer | None = None,
+    scorer: Scoring | None = None,
     progress: Progress = _ignore_progress,
 ) -> CompressReport:
     """Encode `ply_path` as SOG v2 into `sink`. Raises `InvalidSplats` (with a reason code) for bad input."""
@@ -68,15 +67,29 @@ def compress(
         fidelity = _fidelity(loaded, encoded, params, scorer)
     seconds = time.perf_counter() - started
     report = _report(ply_path, loaded, encoded, params, fidelity, seconds, memory.peak_bytes)
-    log.info("compressed", splats=report.metrics.splats, dropped=report.metrics.dropped_splats,
-             sog_bytes=report.metrics.sog_bytes, ratio=round(report.metrics.ratio, 2),
-             seconds=round(seconds, 2), palette=report.palette_size, backend=report.palette_backend)
+    log.info(
+        "compressed",
+        splats=report.metrics.splats,
+        dropped=report.metrics.dropped_splats,
+        sog_bytes=report.metrics.sog_bytes,
+        ratio=round(report.metrics.ratio, 2),
+        seconds=round(seconds, 2),
+        palette=report.palette_size,
+        backend=report.palette_backend,
+    )
     progress(1.0, "done")
     return report
 
 
-def _report(ply_path: Path, loaded: LoadedPly, encoded: EncodedSog, params: CompressParams,
-            fidelity: FidelityDetail, seconds: float, peak_bytes: int) -> CompressReport:
+def _report(
+    ply_path: Path,
+    loaded: LoadedPly,
+    encoded: EncodedSog,
+    params: CompressParams,
+    fidelity: FidelityDetail,
+    seconds: float,
+    peak_bytes: int,
+) -> CompressReport:
     ply_bytes = ply_path.stat().st_size
     sog_bytes = encoded.total_bytes
     files = tuple(FileSize(name=name, bytes=len(data)) for name, data in encoded.files)
@@ -93,8 +106,13 @@ def _report(ply_path: Path, loaded: LoadedPly, encoded: EncodedSog, params: Comp
         fidelity=fidelity.summary(),
     )
     return CompressReport(
-        metrics=metrics, params=params, input_rows=loaded.rows, files=files,
+        metrics=metrics,
+        params=params,
+        input_rows=loaded.rows,
+        files=files,
         palette_size=encoded.meta.shN.count if encoded.meta.shN else None,
-        palette_backend=encoded.palette_backend, palette_levels=encoded.shn_levels,
-        step_seconds=encoded.step_seconds, fidelity=fidelity,
+        palette_backend=encoded.palette_backend,
+        palette_levels=encoded.shn_levels,
+        step_seconds=encoded.step_seconds,
+        fidelity=fidelity,
     )

@@ -86,17 +86,16 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     clock.lap("quantize")
     shn_meta, backend, levels = None, "", None
     if splats.sh_bands > 0:
-        shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations,
-                         params.seed)
+        shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations, params.seed)
         shn_meta, backend, levels = shn.meta, shn.backend, shn.levels
         images["shN_centroids.webp"] = shn.atlas
         images["shN_labels.webp"] = pack_texels(shn.label_texels, size)
         clock.lap("palette")
     bounds = MeansMeta(mins=short_floats(position.mins), maxs=short_floats(position.maxs))  # type: ignore[arg-type]
-    meta = SogMeta(count=splats.count, means=bounds,
-                   scales=scales_meta, sh0=sh0_meta, shN=shn_meta)
+    meta = SogMeta(count=splats.count, means=bounds, scales=scales_meta, sh0=sh0_meta, shN=shn_meta)
     files = [(name, encode_webp(images[name])) for name in meta.files]
     files.append(("meta.json", meta.to_json()))
     clock.lap("webp")
-    return EncodedSog(files=files, meta=meta, order=order, palette_backend=backend, shn_levels=levels,
-                      step_seconds=clock.steps)
+    return EncodedSog(
+        files=files, meta=meta, order=order, palette_backend=backend, shn_levels=levels, step_seconds=clock.steps
+    )

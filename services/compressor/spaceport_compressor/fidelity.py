@@ -1,5 +1,6 @@
 """Round-trip error of a decoded SOG against the splats it was made from, per attribute."""
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -16,6 +17,16 @@ class HeldoutScorer(Protocol):
     """Renders splats from the trainer's held-out cameras; returns the mean PSNR (dB) against the photos."""
 
     def __call__(self, splats: SplatCloud) -> float: ...
+
+
+@dataclass(frozen=True)
+class NotMeasured:
+    """Why there is no held-out scorer for this job (said in the criteria report, never silently absent)."""
+
+    reason: str
+
+
+Scoring = HeldoutScorer | NotMeasured
 
 
 class ErrorStats(BaseModel):
@@ -45,6 +56,7 @@ class FidelityDetail(BaseModel):
     sh_rel_rmse_bands: tuple[float, ...] = ()
     psnr_original_db: float | None = None
     psnr_decoded_db: float | None = None
+    psnr_unmeasured: str | None = None
 
     def summary(self) -> Fidelity:
         """The figures carried in `Compressed`."""
@@ -52,12 +64,19 @@ class FidelityDetail(BaseModel):
         if self.psnr_original_db is not None and self.psnr_decoded_db is not None:
             drop = self.psnr_original_db - self.psnr_decoded_db
         return Fidelity(
-            position_rel_mean=self.position_rel.mean, position_rel_max=self.position_rel.max,
-            rotation_deg_mean=self.rotation_deg.mean, rotation_deg_max=self.rotation_deg.max,
-            log_scale_mean=self.log_scale.mean, log_scale_max=self.log_scale.max,
-            color_mean=self.color_255.mean, color_max=self.color_255.max,
-            opacity_mean=self.opacity.mean, opacity_max=self.opacity.max,
-            sh_rel_rmse=self.sh_rel_rmse, psnr_drop_db=drop,
+            position_rel_mean=self.position_rel.mean,
+            position_rel_max=self.position_rel.max,
+            rotation_deg_mean=self.rotation_deg.mean,
+            rotation_deg_max=self.rotation_deg.max,
+            log_scale_mean=self.log_scale.mean,
+            log_scale_max=self.log_scale.max,
+            color_mean=self.color_255.mean,
+            color_max=self.color_255.max,
+            opacity_mean=self.opacity.mean,
+            opacity_max=self.opacity.max,
+            sh_rel_rmse=self.sh_rel_rmse,
+            psnr_drop_db=drop,
+            psnr_drop_unmeasured=self.psnr_unmeasured,
         )
 
 
@@ -106,8 +125,9 @@ def _relative(error: float, energy: float) -> float:
     return float(np.sqrt(error / energy)) if energy > 0 else float(np.sqrt(error))
 
 
-def measure(original: SplatCloud, decoded: SplatCloud, scorer: HeldoutScorer | None = None) -> FidelityDetail:
-    """Compare `decoded` with `original` row by row (same order, same count)."""
+def measure(original: SplatCloud, decoded: SplatCloud, scorer: Scoring | None = None) -> FidelityDetail:
+    """Compare `decoded` with `original` row by row (same order, same count); the held-out PSNR of both through
+    `scorer`, or why it is not measured."""
     if original.count != decoded.count:
         raise ValueError(f"cannot compare {original.count} splats with {decoded.count}")
     extent = np.ptp(original.means.astype(np.float64), axis=0)
@@ -116,7 +136,8 @@ def measure(original: SplatCloud, decoded: SplatCloud, scorer: HeldoutScorer | N
     colour = np.abs(decoded.f_dc.astype(np.float64) - original.f_dc) * SH_C0 * 255.0
     sh, sh_bands = _sh_errors(original, decoded)
     psnr_original = psnr_decoded = None
-    if scorer is not None:
+    unmeasured = scorer.reason if isinstance(scorer, NotMeasured) else None
+    if scorer is not None and not isinstance(scorer, NotMeasured):
         psnr_original, psnr_decoded = scorer(original), scorer(decoded)
     return FidelityDetail(
         position_rel=_stats(position),
@@ -128,4 +149,5 @@ def measure(original: SplatCloud, decoded: SplatCloud, scorer: HeldoutScorer | N
         sh_rel_rmse_bands=sh_bands,
         psnr_original_db=psnr_original,
         psnr_decoded_db=psnr_decoded,
+        psnr_unmeasured=unmeasured,
     )

@@ -12,8 +12,8 @@ from spaceport.events import Compressed, CompressedData, Envelope, ModelTrained
 from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, output_set
 from spaceport_compressor.compression import Progress, compress
-from spaceport_compressor.fidelity import HeldoutScorer
-from spaceport_compressor.heldout import trainer_scorers
+from spaceport_compressor.fidelity import NotMeasured, Scoring
+from spaceport_compressor.heldout import heldout_scoring
 from spaceport_compressor.report import CompressReport
 from spaceport_compressor.sink import FolderSink, SogSink, TeeSink, ZipSink
 from spaceport_compressor.splats import InvalidSplats
@@ -24,13 +24,13 @@ SOG_FOLDER = "sog"
 BUNDLE_NAME = "scene.sog"
 REPORT_NAME = "report.json"
 
-ScorerFactory = Callable[[ModelTrained, StageContext], HeldoutScorer | None]
-"""Builds the held-out PSNR scorer for a job (the trainer's renderer and cameras), or None."""
+ScorerFactory = Callable[[ModelTrained, StageContext], Scoring]
+"""Builds the held-out PSNR scorer for a job (the trainer's renderer and cameras), or says why there is none."""
 
 
-def no_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer | None:
-    """No held-out scoring: `psnr_drop_db` stays None."""
-    return None
+def no_scorer(event: ModelTrained, ctx: StageContext) -> Scoring:
+    """No held-out scoring asked for (tests of other things): the criterion says not measured."""
+    return NotMeasured("held-out scoring was not asked for")
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,13 @@ def progress_to(ctx: StageContext) -> Progress:
 def upload(ctx: StageContext, outputs: LocalOutputs, report: CompressReport) -> CompressedData:
     """Store the WebP files, then meta.json, then the bundle and the report; all or nothing."""
     with output_set(ctx.store, ctx.prefix()) as stored:
-        webp_uris = tuple(stored.put_file(f"{SOG_FOLDER}/{name}", outputs.folder / name)
-                          for name in report.webp_names)
+        webp_uris = tuple(stored.put_file(f"{SOG_FOLDER}/{name}", outputs.folder / name) for name in report.webp_names)
         meta_uri = stored.put_file(f"{SOG_FOLDER}/meta.json", outputs.folder / "meta.json")
         sog_uri = stored.put_file(BUNDLE_NAME, outputs.bundle) if outputs.bundle else None
         report_uri = stored.put_bytes(REPORT_NAME, report.to_json())
-    return CompressedData(sog_uri=sog_uri, meta_uri=meta_uri, webp_uris=webp_uris, report_uri=report_uri,
-                          metrics=report.metrics)
+    return CompressedData(
+        sog_uri=sog_uri, meta_uri=meta_uri, webp_uris=webp_uris, report_uri=report_uri, metrics=report.metrics
+    )
 
 
 def check_outputs(report: CompressReport, outputs: LocalOutputs, ctx: StageContext) -> None:
@@ -95,24 +95,29 @@ def make_handler(scorers: ScorerFactory = no_scorer) -> Handler:
         """Compress the trained model; publish where the SOG is and how faithful it is."""
         params = event.data.options.compressor
         ply = fetch_model(event, ctx)
-        outputs = LocalOutputs(ctx.work_dir / "out" / SOG_FOLDER,
-                               ctx.work_dir / "out" / BUNDLE_NAME if params.write_bundle else None)
+        outputs = LocalOutputs(
+            ctx.work_dir / "out" / SOG_FOLDER, ctx.work_dir / "out" / BUNDLE_NAME if params.write_bundle else None
+        )
         sinks: list[SogSink] = [FolderSink(outputs.folder)]
         if outputs.bundle is not None:
             sinks.append(ZipSink(outputs.bundle))
         try:
-            report = compress(ply, TeeSink(*sinks), params, scorer=scorers(event, ctx),
-                              progress=progress_to(ctx))
+            report = compress(ply, TeeSink(*sinks), params, scorer=scorers(event, ctx), progress=progress_to(ctx))
         except InvalidSplats as exc:
             raise PermanentError(exc.message, reason=exc.reason) from exc
         check_outputs(report, outputs, ctx)
         data = upload(ctx, outputs, report)
-        log.info("compressor_done", splats=report.metrics.splats, sog_bytes=report.metrics.sog_bytes,
-                 ratio=round(report.metrics.ratio, 2), seconds=round(report.metrics.seconds, 2))
+        log.info(
+            "compressor_done",
+            splats=report.metrics.splats,
+            sog_bytes=report.metrics.sog_bytes,
+            ratio=round(report.metrics.ratio, 2),
+            seconds=round(report.metrics.seconds, 2),
+        )
         return [event.answered_by(Compressed, "compressor", data=data)]
 
     return on_model_trained
 
 
-on_model_trained = make_handler(trainer_scorers)  # None (no PSNR drop) where the trainer cannot load
+on_model_trained = make_handler(heldout_scoring)
 STAGE = StageSpec(name="compressor", consumes=("model.trained",), handle=on_model_trained, prefetch=1)

@@ -1,9 +1,10 @@
-"""The held-out PSNR scorer of a job: the trainer's renderer on its held-out views, fetched from the store.
+"""The held-out PSNR scorer of a job: `spaceport_splats`'s renderer on the trainer's held-out views.
 
-Optional by design. The compressor's image installs neither the trainer nor torch: then, and whenever the
-inputs cannot be fetched or read, no scorer is built (a warning says why), `psnr_drop_db` stays None and
-the compression goes on. Only the sparse model and the held-out photos are downloaded; the cost is the
-trainer's final held-out evaluation twice (original and decoded splats).
+Optional by design. The compressor's image installs neither torch nor pycolmap (the `splats` extra): then,
+and whenever the inputs cannot be fetched or read, no scorer is built and the criteria report says
+`fidelity_psnr_drop: not_measured` with the reason; the compression goes on. Only the sparse model and the
+held-out photos are downloaded; the cost is the trainer's final held-out evaluation twice (original and
+decoded splats).
 """
 
 from dataclasses import dataclass
@@ -16,13 +17,13 @@ import structlog
 from spaceport.events import ModelTrained
 from spaceport.runtime import StageContext
 from spaceport.storage import download_dir, safe_relpath
-from spaceport_compressor.fidelity import HeldoutScorer
+from spaceport_compressor.fidelity import HeldoutScorer, NotMeasured, Scoring
 from spaceport_compressor.splats import SplatCloud
 
 if TYPE_CHECKING:
-    from spaceport_trainer.consistency import ViewCamera
-    from spaceport_trainer.export import SplatArrays
-    from spaceport_trainer.scoring import HeldoutScorer as TrainerScorer
+    from spaceport_splats.consistency import ViewCamera
+    from spaceport_splats.export import SplatArrays
+    from spaceport_splats.scoring import HeldoutScorer as TrainerScorer
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +32,7 @@ HELDOUT_FOLDER = "heldout"
 
 def to_arrays(cloud: SplatCloud) -> "SplatArrays":
     """The compressor's splats as the trainer's arrays (same frame; SH channel-major -> [N, C, 3])."""
-    from spaceport_trainer.export import SplatArrays
+    from spaceport_splats.export import SplatArrays
 
     n, coeffs = cloud.count, cloud.sh_rest.shape[1] // 3
     f32 = np.float32
@@ -61,7 +62,7 @@ def _prefix(key: str) -> str:
 
 def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple[Path, Path]:
     """Download the sparse model, then only the photos the trainer held out: (sparse folder, images folder)."""
-    from spaceport_trainer.scoring import heldout_names
+    from spaceport_splats.scoring import heldout_names
 
     store, sparse, images = ctx.store, folder / "sparse", folder / "images"
     download_dir(store, _prefix(store.key_of(event.data.sparse_uri)), sparse)
@@ -73,15 +74,14 @@ def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple
 
 def trained_cameras(event: ModelTrained, ctx: StageContext) -> "list[ViewCamera] | None":
     """The held-out cameras the trainer recorded in its report (None for a report that has none)."""
-    from spaceport_trainer.report import TrainReport
+    from spaceport_splats.consistency import recorded_cameras
 
-    report = TrainReport.model_validate_json(ctx.store.get_bytes(ctx.store.key_of(event.data.report_uri)))
-    return report.heldout_cameras or None
+    return recorded_cameras(ctx.store.get_bytes(ctx.store.key_of(event.data.report_uri)))
 
 
 def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
     """Fetch the held-out inputs into the work folder and load them as the trainer does, with its cameras."""
-    from spaceport_trainer.scoring import heldout_scorer
+    from spaceport_splats.scoring import heldout_scorer
 
     folder = ctx.work_dir / HELDOUT_FOLDER
     sparse, images = fetch_heldout(event, ctx, folder)
@@ -98,15 +98,17 @@ def build_scorer(event: ModelTrained, ctx: StageContext) -> HeldoutScorer:
     return CloudScorer(scorer)
 
 
-def trainer_scorers(event: ModelTrained, ctx: StageContext) -> HeldoutScorer | None:
-    """The stage's `ScorerFactory`: the trainer's held-out scorer, or None when it cannot be built."""
+def heldout_scoring(event: ModelTrained, ctx: StageContext) -> Scoring:
+    """The stage's `ScorerFactory`: the held-out scorer of `spaceport_splats`, or why there is none here."""
     try:
-        import spaceport_trainer.scoring  # noqa: F401  (torch, pycolmap: absent from the compressor image)
+        import spaceport_splats.scoring  # noqa: F401  (torch and pycolmap: the `splats` extra)
     except ImportError as exc:
-        log.info("heldout_scorer_unavailable", reason=str(exc))
-        return None
+        reason = f"this deployment cannot render splats ({exc}); install the compressor with the `splats` extra"
+        log.warning("heldout_scorer_unavailable", reason=reason)
+        return NotMeasured(reason)
     try:
         return build_scorer(event, ctx)
     except Exception as exc:  # optional figure: the compression must not fail because scoring could not start
-        log.warning("heldout_scorer_failed", error=f"{type(exc).__name__}: {exc}")
-        return None
+        reason = f"the held-out views could not be loaded: {type(exc).__name__}: {exc}"
+        log.warning("heldout_scorer_failed", reason=reason)
+        return NotMeasured(reason)

@@ -65,9 +65,7 @@ def atlas_codes(image: U8, entries: int, coeffs: int) -> U8:
 def encode_webp(image: U8, method: int = WEBP_METHOD, quality: int = WEBP_QUALITY) -> bytes:
     """Lossless RGBA WebP with exact RGB under zero alpha."""
     buffer = io.BytesIO()
-    Image.fromarray(image, "RGBA").save(
-        buffer, "WEBP", lossless=True, exact=True, method=method, quality=quality
-    )
+    Image.fromarray(image, "RGBA").save(buffer, "WEBP", lossless=True, exact=True, method=method, quality=quality)
     return buffer.getvalue()
 
 

@@ -71,5 +71,8 @@ def match_by_position(original: SplatCloud, decoded: SplatCloud) -> Matching:
         choice[pending] = np.minimum(choice[pending] + 1, index.shape[1] - 1)
     final = index[np.arange(decoded.count), choice]
     unique = pending.size == 0
-    return Matching(index=final, unique=bool(unique),
-                    max_distance=float(distance[np.arange(decoded.count), choice].max(initial=0.0)))
+    return Matching(
+        index=final,
+        unique=bool(unique),
+        max_distance=float(distance[np.arange(decoded.count), choice].max(initial=0.0)),
+    )

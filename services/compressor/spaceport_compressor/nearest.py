@@ -93,8 +93,7 @@ def _member_lists(centroids: F32, member_group: I64) -> list[tuple[I64, F32]]:
     return [(order[lo:hi], _scores_operand(centroids[order[lo:hi]])) for lo, hi in itertools.pairwise(bounds)]
 
 
-def _scan_groups(block: F32, lists: list[tuple[I64, F32]], near: npt.NDArray[np.intp], best: F32,
-                 labels: I64) -> None:
+def _scan_groups(block: F32, lists: list[tuple[I64, F32]], near: npt.NDArray[np.intp], best: F32, labels: I64) -> None:
     """Exact scores from each point (augmented) to the members of its probed groups; updates best/labels."""
     point_of = np.repeat(np.arange(block.shape[0]), near.shape[1])
     group_of = near.ravel()

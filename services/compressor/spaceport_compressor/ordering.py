@@ -20,8 +20,10 @@ def _spread_bits(v: npt.NDArray[np.integer]) -> U64:
 
 def morton_codes(cells: npt.NDArray[np.integer]) -> U64:
     """Z-order codes of integer cells [N, 3] (up to 21 bits per axis; x in the lowest bit)."""
-    return _spread_bits(cells[:, 0]) | (_spread_bits(cells[:, 1]) << np.uint64(1)) | (
-        _spread_bits(cells[:, 2]) << np.uint64(2)
+    return (
+        _spread_bits(cells[:, 0])
+        | (_spread_bits(cells[:, 1]) << np.uint64(1))
+        | (_spread_bits(cells[:, 2]) << np.uint64(2))
     )
 
 

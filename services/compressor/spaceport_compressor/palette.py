@@ -71,8 +71,9 @@ def _member_sums(x: F32, labels: I64, size: int) -> tuple[npt.NDArray[np.float64
     return sums, counts
 
 
-def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None,
-                batch_size: int | None = None) -> Palette:
+def fit_palette(
+    x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None, batch_size: int | None = None
+) -> Palette:
     """Cluster rows of `x` [N, D] into at most `size` centroids; unused centroids are dropped.
 
     Each step assigns a random batch of `batch_size` rows (default: max(BATCH_SIZE, 4 * size); all rows when N
@@ -114,8 +115,9 @@ def fit_palette(x: F32, size: int, iterations: int, seed: int, searcher: Searche
     return Palette(final, searcher(x, final), backend)
 
 
-def _reseed_empty(centroids: npt.NDArray[np.float64], seen: npt.NDArray[np.float64], batch: F32,
-                  rng: np.random.Generator) -> None:
+def _reseed_empty(
+    centroids: npt.NDArray[np.float64], seen: npt.NDArray[np.float64], batch: F32, rng: np.random.Generator
+) -> None:
     """Centroids no point has chosen yet restart at random batch points."""
     empty = np.flatnonzero(seen == 0)
     if empty.size:

@@ -36,13 +36,16 @@ def sort_features(splats: SplatCloud) -> F32:
     q *= np.where(q[:, :1] < 0, -1.0, 1.0)
     alpha = 1.0 / (1.0 + np.exp(-splats.opacity.astype(np.float64)))
     w = FEATURE_WEIGHTS
-    return np.concatenate([
-        _standardise(log_transform(splats.means), w["position"]),
-        _standardise(splats.log_scales, w["scale"]),
-        _standardise(splats.f_dc, w["colour"]),
-        _standardise(alpha[:, None], w["opacity"]),
-        _standardise(q, w["rotation"]),
-    ], axis=1)
+    return np.concatenate(
+        [
+            _standardise(log_transform(splats.means), w["position"]),
+            _standardise(splats.log_scales, w["scale"]),
+            _standardise(splats.f_dc, w["colour"]),
+            _standardise(alpha[:, None], w["opacity"]),
+            _standardise(q, w["rotation"]),
+        ],
+        axis=1,
+    )
 
 
 def _groups(height: int, width: int, block: int, rng: np.random.Generator) -> I64:
@@ -81,8 +84,11 @@ def plas_grid(features: F32, height: int, width: int, seed: int) -> I64:
         for _ in range(PASSES_PER_RADIUS):
             image = grid[:, :d].reshape(height, width, d)
             target = uniform_filter(image, size=(size, size, 1), mode="reflect").reshape(-1, d)
-            _improve(grid, np.concatenate([target, np.zeros((target.shape[0], 1), np.float32)], axis=1),
-                     _groups(height, width, block, rng))
+            _improve(
+                grid,
+                np.concatenate([target, np.zeros((target.shape[0], 1), np.float32)], axis=1),
+                _groups(height, width, block, rng),
+            )
         radius *= RADIUS_DECAY
     return grid[:, d].astype(np.int64)
 

@@ -10,13 +10,40 @@ import numpy.typing as npt
 from spaceport_compressor.splats import SH_COEFFS_PER_CHANNEL, InvalidSplats, SplatCloud, bands_for_coeffs
 
 PLY_TYPES = {
-    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
-    "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
-    "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
+    "char": "i1",
+    "int8": "i1",
+    "uchar": "u1",
+    "uint8": "u1",
+    "short": "i2",
+    "int16": "i2",
+    "ushort": "u2",
+    "uint16": "u2",
+    "int": "i4",
+    "int32": "i4",
+    "uint": "u4",
+    "uint32": "u4",
+    "float": "f4",
+    "float32": "f4",
+    "double": "f8",
+    "float64": "f8",
 }
 FORMATS = {"binary_little_endian": "<", "binary_big_endian": ">", "ascii": "="}
-REQUIRED = ("x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
-            "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3")
+REQUIRED = (
+    "x",
+    "y",
+    "z",
+    "f_dc_0",
+    "f_dc_1",
+    "f_dc_2",
+    "opacity",
+    "scale_0",
+    "scale_1",
+    "scale_2",
+    "rot_0",
+    "rot_1",
+    "rot_2",
+    "rot_3",
+)
 MAX_HEADER_BYTES = 1 << 16
 
 
@@ -62,8 +89,7 @@ def _parse_header(raw: bytes) -> PlyHeader:
             elements.append((words[1], int(words[2]), []))
         elif words[0] == "property" and elements:
             if len(words) != 3 or words[1] not in PLY_TYPES:
-                raise InvalidSplats(f"unsupported PLY property line {line!r} (lists are not splat data)",
-                                    "invalid_ply")
+                raise InvalidSplats(f"unsupported PLY property line {line!r} (lists are not splat data)", "invalid_ply")
             elements[-1][2].append((words[2], PLY_TYPES[words[1]]))
     if fmt not in FORMATS:
         raise InvalidSplats(f"unsupported PLY format {fmt!r}", "invalid_ply")
@@ -95,8 +121,9 @@ def _check_properties(names: tuple[str, ...]) -> int:
         raise InvalidSplats(f"the PLY lacks splat properties: {', '.join(missing)}", "missing_properties")
     rest = sorted(int(m.group(1)) for n in names if (m := re.fullmatch(r"f_rest_(\d+)", n)))
     if rest != list(range(len(rest))) or len(rest) % 3:
-        raise InvalidSplats(f"f_rest properties {rest[:6]}... are not f_rest_0..K-1 with K in 0, 9, 24, 45",
-                            "sh_layout")
+        raise InvalidSplats(
+            f"f_rest properties {rest[:6]}... are not f_rest_0..K-1 with K in 0, 9, 24, 45", "sh_layout"
+        )
     return bands_for_coeffs(len(rest) // 3)
 
 
@@ -104,13 +131,11 @@ def _read_rows(path: Path, header: PlyHeader) -> npt.NDArray[np.void]:
     dtype = header.vertex_dtype
     if header.fmt == "ascii":
         try:
-            table = np.loadtxt(path, dtype=np.float64, ndmin=2,
-                               max_rows=header.count, **_ascii_skip(path, header))
+            table = np.loadtxt(path, dtype=np.float64, ndmin=2, max_rows=header.count, **_ascii_skip(path, header))
         except ValueError as exc:
             raise InvalidSplats(f"unreadable ASCII PLY body: {exc}", "truncated_ply") from exc
         if table.shape[0] < header.count or table.shape[1] < len(dtype.names or ()):
-            raise InvalidSplats(f"ASCII PLY body has {table.shape[0]} of {header.count} rows",
-                                "truncated_ply")
+            raise InvalidSplats(f"ASCII PLY body has {table.shape[0]} of {header.count} rows", "truncated_ply")
         rows = np.zeros(header.count, dtype=dtype.newbyteorder("="))
         for i, name in enumerate(dtype.names or ()):
             rows[name] = table[:, i]
@@ -119,8 +144,9 @@ def _read_rows(path: Path, header: PlyHeader) -> npt.NDArray[np.void]:
     size = path.stat().st_size
     if size < need:
         have = max(0, size - header.body_offset - header.skip_bytes) // max(dtype.itemsize, 1)
-        raise InvalidSplats(f"truncated PLY: body holds {have} of {header.count} splats "
-                            f"({size} of {need} bytes)", "truncated_ply")
+        raise InvalidSplats(
+            f"truncated PLY: body holds {have} of {header.count} splats ({size} of {need} bytes)", "truncated_ply"
+        )
     return np.fromfile(path, dtype=dtype, count=header.count, offset=header.body_offset + header.skip_bytes)
 
 
@@ -159,6 +185,7 @@ def _to_splats(rows: npt.NDArray[np.void], coeffs: int) -> SplatCloud:
         def cols(wanted: list[str]) -> npt.NDArray[np.float32]:
             return table[:, [names.index(n) for n in wanted]].astype(np.float32)
     else:
+
         def cols(wanted: list[str]) -> npt.NDArray[np.float32]:
             return np.stack([rows[n].astype(np.float32) for n in wanted], axis=1)
 
@@ -179,10 +206,18 @@ def write_ply(path: Path, splats: SplatCloud) -> int:
     names += [f"f_rest_{i}" for i in range(splats.sh_rest.shape[1])]
     names += ["opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"]
     n = splats.count
-    table = np.concatenate([
-        splats.means, np.zeros((n, 3), np.float32), splats.f_dc, splats.sh_rest,
-        splats.opacity[:, None], splats.log_scales, splats.quats,
-    ], axis=1).astype("<f4")
+    table = np.concatenate(
+        [
+            splats.means,
+            np.zeros((n, 3), np.float32),
+            splats.f_dc,
+            splats.sh_rest,
+            splats.opacity[:, None],
+            splats.log_scales,
+            splats.quats,
+        ],
+        axis=1,
+    ).astype("<f4")
     header = "ply\nformat binary_little_endian 1.0\n" + f"element vertex {n}\n"
     header += "".join(f"property float {name}\n" for name in names) + "end_header\n"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -80,11 +80,9 @@ def encode_shn(sh_rest: F32, bands: int, palette_size: int | None, iterations: i
     levels, book = choose_levels(sh_rest, palette)
     codes = codebook.encode(palette.centroids, book).reshape(-1, 3, coeffs)
     labels = palette.labels
-    texels = rgba((labels & 0xFF).astype(np.uint8), (labels >> 8).astype(np.uint8),
-                  np.zeros(n, np.uint8), 255)
+    texels = rgba((labels & 0xFF).astype(np.uint8), (labels >> 8).astype(np.uint8), np.zeros(n, np.uint8), 255)
     meta = ShNMeta(count=int(palette.centroids.shape[0]), bands=bands, codebook=short_floats(book))
-    return ShNCode(meta=meta, atlas=centroid_atlas(codes), label_texels=texels, backend=palette.backend,
-                   levels=levels)
+    return ShNCode(meta=meta, atlas=centroid_atlas(codes), label_texels=texels, backend=palette.backend, levels=levels)
 
 
 def decode_shn(meta: ShNMeta, atlas: U8, label_texels: U8, coeffs: int) -> F32:

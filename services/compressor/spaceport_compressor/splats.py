@@ -90,8 +90,14 @@ class SplatCloud:
         if keep == have:
             return self
         per_channel = self.sh_rest.reshape(self.count, 3, have)[:, :, :keep]
-        return SplatCloud(self.means, self.quats, self.log_scales, self.f_dc, self.opacity,
-                          np.ascontiguousarray(per_channel.reshape(self.count, 3 * keep)))
+        return SplatCloud(
+            self.means,
+            self.quats,
+            self.log_scales,
+            self.f_dc,
+            self.opacity,
+            np.ascontiguousarray(per_channel.reshape(self.count, 3 * keep)),
+        )
 
     def finite_rows(self) -> npt.NDArray[np.bool_]:
         """Rows whose every attribute is finite and whose rotation has a non-zero norm."""

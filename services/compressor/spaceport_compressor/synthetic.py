@@ -18,8 +18,9 @@ BAND_SCALE = (0.12, 0.06, 0.03)
 
 def _band_scales(bands: int) -> np.ndarray:  # type: ignore[type-arg]
     """Laplace scale per coefficient (one channel) for bands 1..bands."""
-    per = [np.full(SH_COEFFS_PER_CHANNEL[b] - SH_COEFFS_PER_CHANNEL[b - 1], BAND_SCALE[b - 1])
-           for b in range(1, bands + 1)]
+    per = [
+        np.full(SH_COEFFS_PER_CHANNEL[b] - SH_COEFFS_PER_CHANNEL[b - 1], BAND_SCALE[b - 1]) for b in range(1, bands + 1)
+    ]
     return np.concatenate(per) if per else np.zeros(0)
 
 

@@ -16,11 +16,11 @@ from starlette.background import BackgroundTask
 
 from spaceport.criteria import Thresholds
 from spaceport.events import check_job_id
+from spaceport.jobs.record import JobOutcome
 from spaceport.storage import LocalStore, ObjectNotFound, ObjectStore
 from spaceport_monitor.catalog import CriteriaInfo, criteria_info
 from spaceport_monitor.links import LinkError, LinkSigner
 from spaceport_monitor.metrics import CONTENT_TYPE, MonitorMetrics
-from spaceport_monitor.record import JobOutcome
 from spaceport_monitor.repository import Repository
 from spaceport_monitor.service import Clock
 from spaceport_monitor.settings import MonitorSettings

@@ -1,32 +1,8 @@
-"""Monitor-only checks beside the shared criteria: failed stages, stalled jobs, dead letters, failure rate."""
+"""Monitor-only checks beside the shared criteria: stalled jobs, dead letters, failure rate."""
 
 from datetime import datetime
 
 from spaceport.criteria import CriterionResult, Thresholds
-
-
-def stage_failed_result(stage: str, reason: str, message: str, attempts: int) -> CriterionResult:
-    """A stage gave up on the job."""
-    return CriterionResult(
-        name="stage_failed",
-        stage=stage,
-        outcome="fail",
-        observed=reason,
-        expected="no stage failure",
-        message=f"{stage} failed after {attempts} attempt(s): {reason}: {message}"[:500],
-    )
-
-
-def sfm_gate_result(reason: str, message: str) -> CriterionResult:
-    """SfM rejected the photos: the reason code and its message (the one alert of a rejection)."""
-    return CriterionResult(
-        name="sfm_gate",
-        stage="sfm",
-        outcome="fail",
-        observed=reason,
-        expected="photos accepted",
-        message=f"SfM rejected the photos ({reason}): {message}"[:500],
-    )
 
 
 def stalled_result(stage: str, last_event_at: datetime, now: datetime, t: Thresholds) -> CriterionResult:

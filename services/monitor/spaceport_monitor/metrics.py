@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from spaceport_monitor.record import PIPELINE_STAGES, JobRecord
+from spaceport.jobs.record import PIPELINE_STAGES, JobRecord
 from spaceport_monitor.repository import Repository
 
 log = structlog.get_logger(__name__)

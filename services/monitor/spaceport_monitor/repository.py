@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from spaceport.criteria import Thresholds
 from spaceport.events import Alert, Envelope, parse_event
+from spaceport.jobs.fold import apply, event_key, fold
+from spaceport.jobs.record import JobRecord
 from spaceport_monitor.alerts import Breach, alert_event, alerting
 from spaceport_monitor.db import AlertRow, EventRow, JobRow
-from spaceport_monitor.fold import apply, event_key, fold
-from spaceport_monitor.record import JobRecord
 from spaceport_monitor.settings import OPS_JOB_ID
 
 

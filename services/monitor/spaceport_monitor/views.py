@@ -8,11 +8,11 @@ from pydantic import BaseModel
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import CompressMetrics, SfmMetrics, SkippedInput, TrainMetrics
 from spaceport.events.metrics import Severity
+from spaceport.jobs.record import Failure, JobOutcome, JobRecord, Progress, StageStatus
 from spaceport.params import JobOptions
 from spaceport.storage import ObjectStore
 from spaceport_monitor.checks import stalled_result
 from spaceport_monitor.links import LinkError, LinkSigner
-from spaceport_monitor.record import Failure, JobOutcome, JobRecord, Progress, StageStatus
 from spaceport_monitor.repository import StoredAlert
 from spaceport_monitor.settings import OPS_JOB_ID
 

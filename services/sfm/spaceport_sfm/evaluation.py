@@ -1,5 +1,5 @@
 """Pose accuracy against reference poses (e.g. fox's transforms.json): similarity-aligned camera centres,
-rotation errors and pairwise relative rotations. The alignment maths is the kernel's (`spaceport.demo.poses`)."""
+rotation errors and pairwise relative rotations. The alignment maths is the kernel's (`spaceport_app.demo.poses`)."""
 
 import json
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from spaceport.demo.poses import rotation_angle_deg, umeyama
+from spaceport.geometry import rotation_angle_deg, umeyama
 
 if TYPE_CHECKING:
     import pycolmap

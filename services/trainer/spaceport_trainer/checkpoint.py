@@ -13,7 +13,7 @@ import structlog
 import torch
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.render import Splats
+from spaceport_splats.render import Splats
 
 log = structlog.get_logger(__name__)
 LATEST = "latest.pt"

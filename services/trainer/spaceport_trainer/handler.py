@@ -9,8 +9,8 @@ from spaceport.events import Envelope, ModelTrained, ModelTrainedData, SfmComple
 from spaceport.params.trainer import TrainParams
 from spaceport.runtime import Interrupted, PermanentError, StageContext, StageSpec
 from spaceport.storage import download_dir, output_set
+from spaceport_splats.colmap import ColmapError, count_points
 from spaceport_trainer.checkpoint import LATEST
-from spaceport_trainer.colmap import ColmapError, count_points
 from spaceport_trainer.report import TrainReport
 from spaceport_trainer.train import TrainHooks, TrainingStopped, TrainProgress, train
 

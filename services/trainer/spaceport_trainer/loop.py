@@ -6,21 +6,21 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.dataset import SceneData
+from spaceport_splats.render import Splats, render
+from spaceport_splats.sh import active_sh_degree
+from spaceport_splats.ssim import psnr
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
-from spaceport_trainer.dataset import SceneData
 from spaceport_trainer.loss import photometric_loss, regularisers
 from spaceport_trainer.mcmc import MCMCStrategy
-from spaceport_trainer.render import Splats, render
 from spaceport_trainer.report import EvaluationRecord
 from spaceport_trainer.splats import (
-    active_sh_degree,
     base_lrs,
     init_splats,
     make_optimizer,
     means_lr,
     set_means_lr,
 )
-from spaceport_trainer.ssim import psnr
 
 
 @dataclass

@@ -4,8 +4,8 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.render import Splats
-from spaceport_trainer.ssim import ssim
+from spaceport_splats.render import Splats
+from spaceport_splats.ssim import ssim
 
 
 def photometric_loss(image: Tensor, target: Tensor, ssim_lambda: float) -> Tensor:

@@ -14,8 +14,8 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import DensifyParams
-from spaceport_trainer.projection import covariances
-from spaceport_trainer.render import Splats
+from spaceport_splats.projection import covariances
+from spaceport_splats.render import Splats
 
 MAX_RATIO = 51
 

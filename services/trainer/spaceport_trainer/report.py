@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spaceport.events import TrainMetrics
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.consistency import ViewCamera
+from spaceport_splats.consistency import ViewCamera
 
 
 class ViewScoreRecord(BaseModel):

@@ -6,8 +6,8 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.render import Splats
-from spaceport_trainer.sh import num_bases, rgb_to_sh
+from spaceport_splats.render import Splats
+from spaceport_splats.sh import num_bases, rgb_to_sh
 
 PARAM_NAMES = ("means", "scales", "quats", "opacities", "sh0", "shN")
 
@@ -78,6 +78,3 @@ def set_means_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
             group["lr"] = lr
 
 
-def active_sh_degree(params: TrainParams, step: int) -> int:
-    """One more SH band every `sh_degree_interval` steps, up to `sh_degree`."""
-    return min(step // params.sh_degree_interval, params.sh_degree)

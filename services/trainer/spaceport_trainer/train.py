@@ -9,14 +9,15 @@ import structlog
 import torch
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.dataset import SceneData, load_scene
+from spaceport_splats.evaluate import Evaluation, evaluate, save_previews
+from spaceport_splats.export import to_world, write_ply
+from spaceport_splats.render import pick_device
+from spaceport_splats.sh import active_sh_degree
+from spaceport_splats.undistort import PreparedScene, prepare_scene
 from spaceport_trainer import checkpoint as ckpt
-from spaceport_trainer.dataset import SceneData, load_scene
-from spaceport_trainer.evaluate import Evaluation, evaluate, save_previews
-from spaceport_trainer.export import to_world, write_ply
 from spaceport_trainer.loop import Run, start_run, train_step
 from spaceport_trainer.report import EvaluationRecord, TrainReport, ViewScoreRecord
-from spaceport_trainer.splats import active_sh_degree
-from spaceport_trainer.undistort import PreparedScene, prepare_scene
 
 log = structlog.get_logger(__name__)
 
@@ -57,13 +58,6 @@ class TrainingStopped(Exception):
     def __init__(self, step: int) -> None:
         super().__init__(f"training stopped after step {step} (checkpoint written)")
         self.step = step
-
-
-def pick_device(choice: str) -> torch.device:
-    """CUDA when asked for or available (auto), else CPU."""
-    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
 
 
 @dataclass

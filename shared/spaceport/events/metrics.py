@@ -78,6 +78,8 @@ class Fidelity(Payload):
     opacity_max: float = Field(ge=0)
     sh_rel_rmse: float | None = None
     psnr_drop_db: float | None = None
+    psnr_drop_unmeasured: str | None = None
+    """Why the held-out PSNR drop was not measured (no scorer in this deployment, inputs unreadable...)."""
 
 
 class CompressMetrics(Payload):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaceport.cli.view import handler_for
-from spaceport.embedded.viewer import find_engine, viewer_page
 from spaceport.params.compressor import CompressParams
+from spaceport_app.cli.view import handler_for
+from spaceport_app.embedded.viewer import find_engine, viewer_page
 from tests.browser.tools import REPO, require, serving
 
 pytestmark = pytest.mark.browser

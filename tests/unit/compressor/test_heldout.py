@@ -9,13 +9,15 @@ import pytest
 import torch
 from structlog.testing import capture_logs
 
+from spaceport.criteria import compression_results
 from spaceport.events import Compressed, ModelTrained, ModelTrainedData, TrainMetrics
 from spaceport.params import JobOptions
 from spaceport.runtime import StageContext
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore
 from spaceport.storage.transfer import upload_dir
-from spaceport_compressor.heldout import trainer_scorers
+from spaceport_compressor.fidelity import NotMeasured
+from spaceport_compressor.heldout import heldout_scoring
 from spaceport_compressor.ply import read_ply
 from spaceport_compressor.report import CompressReport
 from spaceport_trainer.report import TrainReport
@@ -90,8 +92,8 @@ def test_factory_fetches_only_the_heldout_photos(
     """The factory downloads the 2 held-out photos of 12, and scores the `.ply` as the trainer did."""
     event = publish(local_store, trained, "job-fetch")
     ctx = context(event, local_store, settings, tmp_path / "work")
-    scorer = trainer_scorers(event, ctx)
-    assert scorer is not None
+    scorer = heldout_scoring(event, ctx)
+    assert not isinstance(scorer, NotMeasured)
     photos = sorted(p.name for p in (ctx.work_dir / "heldout" / "images").iterdir())
     assert photos == ["0000.png", "0008.png"]
     splats = read_ply(Path(trained.report.model_path)).splats
@@ -110,15 +112,21 @@ def test_stage_publishes_a_small_psnr_drop(trained: Trained, local_store: LocalS
     assert drop is not None and math.isfinite(drop) and abs(drop) < MAX_DROP_DB, drop
 
 
-def test_missing_photos_leave_the_drop_unmeasured(
+def test_missing_photos_leave_the_drop_unmeasured_with_the_reason(
     trained: Trained, local_store: LocalStore, settings: Settings
 ) -> None:
-    """Without the photos in storage the job still ends in Compressed, with `psnr_drop_db` None."""
+    """Without the photos in storage the job still ends in Compressed; `psnr_drop_db` is None and the criteria
+    report names `fidelity_psnr_drop` as not measured, with the missing photo."""
     done = final(
         run_stage([publish(local_store, trained, "job-nophotos", photos=False)], local_store, settings), "job-nophotos"
     )
     assert isinstance(done, Compressed), done
-    assert done.data.metrics.fidelity is not None and done.data.metrics.fidelity.psnr_drop_db is None
+    fidelity = done.data.metrics.fidelity
+    assert fidelity is not None and fidelity.psnr_drop_db is None
+    [drop] = [
+        c for c in compression_results(done.data.metrics, True, settings.criteria) if c.name == "fidelity_psnr_drop"
+    ]
+    assert drop.outcome == "not_measured" and "0000.png" in drop.message
 
 
 def test_factory_failure_is_a_warning(
@@ -127,18 +135,24 @@ def test_factory_failure_is_a_warning(
     """A held-out photo missing from storage: no scorer, and a warning naming the missing object."""
     event = publish(local_store, trained, "job-warn", photos=False)
     with capture_logs() as logs:
-        scorer = trainer_scorers(event, context(event, local_store, settings, tmp_path / "work"))
-    assert scorer is None
+        scorer = heldout_scoring(event, context(event, local_store, settings, tmp_path / "work"))
+    assert isinstance(scorer, NotMeasured) and "0000.png" in scorer.reason
     [warning] = [e for e in logs if e["event"] == "heldout_scorer_failed"]
-    assert warning["log_level"] == "warning" and "0000.png" in warning["error"]
+    assert warning["log_level"] == "warning" and "0000.png" in warning["reason"]
 
 
-def test_without_the_trainer_there_is_no_scorer(
-    trained: Trained, local_store: LocalStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_without_torch_the_criterion_is_reported_not_measured(
+    trained: Trained, local_store: LocalStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the trainer (torch) cannot be imported, as in the compressor's image, the factory gives None."""
-    monkeypatch.setitem(sys.modules, "spaceport_trainer.scoring", None)
-    event = publish(local_store, trained, "job-notorch")
+    """Where the splat library cannot be imported (no torch, as in the compressor's image) the job still ends in
+    Compressed and its criteria report names `fidelity_psnr_drop` as not measured, saying why."""
+    monkeypatch.setitem(sys.modules, "spaceport_splats.scoring", None)
     with capture_logs() as logs:
-        scorer = trainer_scorers(event, context(event, local_store, settings, tmp_path / "work"))
-    assert scorer is None and [e["event"] for e in logs] == ["heldout_scorer_unavailable"]
+        done = final(run_stage([publish(local_store, trained, "job-notorch")], local_store, settings), "job-notorch")
+    assert isinstance(done, Compressed), done
+    [drop] = [
+        c for c in compression_results(done.data.metrics, True, settings.criteria) if c.name == "fidelity_psnr_drop"
+    ]
+    assert drop.outcome == "not_measured"
+    assert "cannot render splats" in drop.message and "splats` extra" in drop.message
+    assert "heldout_scorer_unavailable" in [e["event"] for e in logs]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from spaceport.demo import DemoScene, generate_scene
+from spaceport_app.demo import DemoScene, generate_scene
 
 SMALL = {"views": 5, "seed": 3, "width": 240, "height": 180}
 

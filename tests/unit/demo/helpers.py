@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from spaceport.demo import Intrinsics
+from spaceport_app.demo import Intrinsics
 
 
 def colmap_project(cam: Intrinsics, points_cam: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from spaceport.demo import Intrinsics, look_at
+from spaceport_app.demo import Intrinsics, look_at
 from tests.unit.demo.helpers import colmap_project
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from spaceport.demo import Pose, look_at, orbit_poses, pose_errors, umeyama
+from spaceport_app.demo import Pose, look_at, orbit_poses, pose_errors, umeyama
 
 pytestmark = pytest.mark.unit
 

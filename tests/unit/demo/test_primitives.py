@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from spaceport.demo.primitives import Backdrop, Box, Cylinder, Floor, Sphere
-from spaceport.demo.textures import Texture, make_texture
+from spaceport_app.demo.primitives import Backdrop, Box, Cylinder, Floor, Sphere
+from spaceport_app.demo.textures import Texture, make_texture
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from spaceport.demo import Intrinsics, World, build_world, orbit_poses, render_view
-from spaceport.demo.primitives import Primitive
+from spaceport_app.demo import Intrinsics, World, build_world, orbit_poses, render_view
+from spaceport_app.demo.primitives import Primitive
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaceport.demo import DemoScene, build_world, generate_scene, load_ground_truth, render_view
-from spaceport.demo.primitives import Sphere
-from spaceport.demo.textures import Texture
+from spaceport_app.demo import DemoScene, build_world, generate_scene, load_ground_truth, render_view
+from spaceport_app.demo.primitives import Sphere
+from spaceport_app.demo.textures import Texture
 from tests.unit.demo.conftest import SMALL, tree_bytes
 from tests.unit.demo.helpers import colmap_project
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spaceport.demo import DemoScene, generate_scene, pose_errors
 from spaceport.params import SfmParams
+from spaceport_app.demo import DemoScene, generate_scene, pose_errors
 
 pycolmap = pytest.importorskip("pycolmap")
 pipeline = pytest.importorskip("spaceport_sfm.pipeline")  # needs the sfm extra

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from spaceport.cli.main import app
 from spaceport.criteria import format_observed
 from spaceport.events import EVENT_CLASSES
 from spaceport.params import JobOptions
+from spaceport_app.cli.main import app
 
 pytestmark = pytest.mark.unit
 runner = CliRunner()

@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from spaceport.cli.exit_codes import ExitCode, failed_criteria
-from spaceport.cli.follow import JobWatch
-from spaceport.cli.main import app
-from spaceport.cli.submit import describe_outcome, job_criteria
 from spaceport.criteria import Thresholds
-from spaceport.demo import generate_scene
+from spaceport_app.cli.exit_codes import ExitCode, failed_criteria
+from spaceport_app.cli.follow import JobWatch
+from spaceport_app.cli.main import app
+from spaceport_app.cli.submit import describe_outcome, job_criteria
+from spaceport_app.demo import generate_scene
 from tests.unit.monitor.sequences import rejected, success, trainer_failure
 
 pytestmark = pytest.mark.unit

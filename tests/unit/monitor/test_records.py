@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from spaceport_monitor.fold import fold
+from spaceport.jobs.fold import fold
 from tests.unit.monitor.conftest import Harness, MakeHarness, recorded
 from tests.unit.monitor.sequences import success
 

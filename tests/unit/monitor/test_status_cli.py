@@ -7,7 +7,7 @@ import typer
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from spaceport.cli import status
+from spaceport_app.cli import status
 from spaceport_monitor.api import create_app
 from spaceport_monitor.settings import MonitorSettings
 from tests.unit.monitor.conftest import Harness, recorded

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from spaceport_trainer.cameras import Lens, make_camera
-from spaceport_trainer.render import render_torch
-from spaceport_trainer.sh import rgb_to_sh
+from spaceport_splats.cameras import Lens, make_camera
+from spaceport_splats.render import render_torch
+from spaceport_splats.sh import rgb_to_sh
 
 
 def look_at(eye: np.ndarray) -> np.ndarray:

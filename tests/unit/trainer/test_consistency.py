@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from spaceport_trainer.consistency import CameraMismatch
-from spaceport_trainer.scoring import heldout_scorer
+from spaceport_splats.consistency import CameraMismatch
+from spaceport_splats.scoring import heldout_scorer
 from spaceport_trainer.train import train
 from tests.unit.trainer.test_scoring import PARAMS
 

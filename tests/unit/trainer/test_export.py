@@ -7,8 +7,8 @@ import pytest
 import torch
 from plyfile import PlyData
 
-from spaceport_trainer.export import SplatArrays, property_names, read_ply, to_world, write_ply
-from spaceport_trainer.normalize import SceneTransform
+from spaceport_splats.export import SplatArrays, property_names, read_ply, to_world, write_ply
+from spaceport_splats.normalize import SceneTransform
 
 pytestmark = pytest.mark.unit
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from spaceport_trainer.cameras import Camera, Lens
-from spaceport_trainer.projection import distort
-from spaceport_trainer.raster_torch import rasterize
-from spaceport_trainer.render import render_torch
+from spaceport_splats.cameras import Camera, Lens
+from spaceport_splats.projection import distort
+from spaceport_splats.raster_torch import rasterize
+from spaceport_splats.render import render_torch
 from tests.unit.trainer.synthetic import look_at
 
 pytestmark = pytest.mark.unit

@@ -7,11 +7,11 @@ import pytest
 
 from spaceport.params import JobOptions
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.cameras import lens_of
-from spaceport_trainer.colmap import CameraIntrinsics, SparseModel, read_sparse_model
-from spaceport_trainer.dataset import split_names, target_size
-from spaceport_trainer.normalize import fit_transform
-from spaceport_trainer.undistort import needs_undistortion, undistort
+from spaceport_splats.cameras import lens_of
+from spaceport_splats.colmap import CameraIntrinsics, SparseModel, read_sparse_model
+from spaceport_splats.dataset import split_names, target_size
+from spaceport_splats.normalize import fit_transform
+from spaceport_splats.undistort import needs_undistortion, undistort
 
 pytestmark = pytest.mark.unit
 

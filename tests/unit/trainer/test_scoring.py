@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from spaceport.params.trainer import TrainParams
-from spaceport_trainer.colmap import ColmapError
-from spaceport_trainer.export import read_ply
-from spaceport_trainer.scoring import heldout_names, heldout_scorer
+from spaceport_splats.colmap import ColmapError
+from spaceport_splats.export import read_ply
+from spaceport_splats.scoring import heldout_names, heldout_scorer
 from spaceport_trainer.train import train
 
 pytestmark = pytest.mark.unit

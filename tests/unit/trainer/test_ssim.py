@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from spaceport_trainer.ssim import C1, C2, psnr, ssim
+from spaceport_splats.ssim import C1, C2, psnr, ssim
 
 pytestmark = pytest.mark.unit
 

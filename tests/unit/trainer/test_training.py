@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from spaceport.params.trainer import DensifyParams, TrainParams
-from spaceport_trainer.export import read_ply
+from spaceport_splats.export import read_ply
 from spaceport_trainer.train import TrainHooks, TrainProgress, train
 
 pytestmark = pytest.mark.unit

@@ -1,6 +1,0 @@
-"""`python -m spaceport ...`: the same as the `spaceport` command."""
-
-from spaceport.cli.main import app
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,63 @@
+"""How the demo scene is photographed: which cameras, how many views, along which path.
+
+A `Capture` is pure configuration. `CAPTURES` names the variants the regression suites and the quality
+benchmark run, each standing for a kind of photo set users bring: portrait and landscape, strong and weak
+lens distortion, an off-centre principal point (refined by SfM's `default` profile, which needs at least
+15 photos), several cameras in one set (of different sizes, or two phones of one resolution told apart only by
+their EXIF), and a forward-facing arc instead of a full orbit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from spaceport_app.demo.camera import Intrinsics, Orbit
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """One camera of a capture: image size, field of view across the longer side, distortion, principal point."""
+
+    width: int = 640
+    height: int = 480
+    hfov_deg: float = 66.0
+    k: float = -0.04
+    principal_offset: tuple[float, float] = (0.0, 0.0)  # shares of width and height from the image centre
+
+    def intrinsics(self) -> Intrinsics:
+        """The SIMPLE_RADIAL camera this spec describes."""
+        return Intrinsics.phone(self.width, self.height, self.hfov_deg, self.k, self.principal_offset)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The cameras (views take them in turn), the number of views and the path they are taken along."""
+
+    cameras: tuple[CameraSpec, ...] = (CameraSpec(),)
+    views: int = 24
+    orbit: Orbit = field(default_factory=Orbit)
+
+    def camera_of(self, view: int) -> CameraSpec:
+        """The camera that takes view number `view`."""
+        return self.cameras[view % len(self.cameras)]
+
+    def scaled(self, factor: float) -> Capture:
+        """The same capture with every camera's image size scaled by `factor` (field of view unchanged)."""
+        cameras = tuple(
+            replace(c, width=round(c.width * factor), height=round(c.height * factor)) for c in self.cameras
+        )
+        return replace(self, cameras=cameras)
+
+
+CAPTURES: dict[str, Capture] = {
+    "landscape": Capture(),
+    "portrait": Capture(cameras=(CameraSpec(width=480, height=640),)),
+    "strong-distortion": Capture(cameras=(CameraSpec(hfov_deg=56.0, k=-0.16),)),
+    "off-centre": Capture(cameras=(CameraSpec(principal_offset=(0.012, -0.009)),)),
+    "two-cameras": Capture(
+        cameras=(CameraSpec(), CameraSpec(width=480, height=640, hfov_deg=58.0, k=-0.09)),
+    ),
+    "two-phones": Capture(cameras=(CameraSpec(), CameraSpec(hfov_deg=54.0, k=-0.10))),
+    "forward-arc": Capture(cameras=(CameraSpec(k=-0.08),), views=16, orbit=Orbit(arc_deg=110.0)),
+}
+"""Named captures of the demo world; `landscape` is what `spaceport demo` renders."""

@@ -1,0 +1,213 @@
+"""`generate_scene`: render the demo world from an orbit of phone-like cameras and write the photos + truth.
+
+Output layout (everything derived from `out_dir`):
+
+    out_dir/images/view_000.jpg ...   JPEG photos, quality 92; EXIF Make and Model name the camera
+    out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import structlog
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from spaceport_app.demo.camera import Intrinsics, Pose, orbit_poses
+from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture
+from spaceport_app.demo.render import render_view
+from spaceport_app.demo.world import build_world
+
+JPEG_QUALITY = 92
+GROUND_TRUTH = "ground_truth.json"
+IMAGES = "images"
+FORMAT = "spaceport-demo/2"
+EXIF_MAKE, EXIF_MODEL = 0x010F, 0x0110
+
+log = structlog.get_logger(__name__)
+
+
+class _Camera(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    model: Literal["SIMPLE_RADIAL"] = "SIMPLE_RADIAL"
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    f: float = Field(gt=0)
+    cx: float
+    cy: float
+    k: float
+
+
+class _CamFromWorld(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    camera: str
+    R: tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
+    t: tuple[float, float, float]
+
+
+class _GroundTruthFile(BaseModel):
+    """The on-disk schema of `ground_truth.json`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: Literal["spaceport-demo/2"] = FORMAT
+    seed: int
+    convention: str = (
+        "cam_from_world: x_cam = R @ x_world + t; OpenCV camera axes (x right, y down, z forward); "
+        "world z up, in metres; pixel (0.5, 0.5) is the centre of the top-left pixel, as in COLMAP; "
+        "each image names its camera in `cameras`"
+    )
+    cameras: dict[str, _Camera]
+    images: dict[str, _CamFromWorld]
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """A generated scene on disk: where the photos are, and the camera and pose that took each of them."""
+
+    root: Path
+    seed: int
+    cameras: Mapping[str, Intrinsics]  # image name -> the intrinsics it was taken with
+    poses: Mapping[str, Pose]  # image name (relative to images_dir) -> cam_from_world
+
+    @property
+    def intrinsics(self) -> Intrinsics:
+        """The camera of the first view (every view's, for a one-camera capture)."""
+        return self.cameras[next(iter(self.poses))]
+
+    @property
+    def images_dir(self) -> Path:
+        """The folder holding the JPEG photos."""
+        return self.root / IMAGES
+
+    @property
+    def ground_truth_path(self) -> Path:
+        """The ground-truth JSON file."""
+        return self.root / GROUND_TRUTH
+
+    @property
+    def image_paths(self) -> list[Path]:
+        """The photos, in view order."""
+        return [self.images_dir / name for name in self.poses]
+
+
+def _camera_doc(cam: Intrinsics) -> _Camera:
+    return _Camera(width=cam.width, height=cam.height, f=cam.f, cx=cam.cx, cy=cam.cy, k=cam.k)
+
+
+def write_ground_truth(scene: DemoScene) -> Path:
+    """Write `scene`'s cameras and poses to its ground-truth file and return the path."""
+    distinct = list(dict.fromkeys(scene.cameras.values()))
+    ids = {cam: f"camera_{i}" for i, cam in enumerate(distinct)}
+    doc = _GroundTruthFile(
+        seed=scene.seed,
+        cameras={ids[cam]: _camera_doc(cam) for cam in distinct},
+        images={
+            name: _CamFromWorld(
+                camera=ids[scene.cameras[name]],
+                R=tuple(map(tuple, pose.R.tolist())),
+                t=tuple(pose.t.tolist()),  # type: ignore[arg-type]
+            )
+            for name, pose in scene.poses.items()
+        },
+    )
+    partial = scene.ground_truth_path.with_suffix(".json.partial")
+    partial.write_text(doc.model_dump_json(indent=1) + "\n")
+    partial.replace(scene.ground_truth_path)  # atomic: the file is whole or absent
+    return scene.ground_truth_path
+
+
+def load_ground_truth(path: Path) -> DemoScene:
+    """Read a `ground_truth.json` (or its folder) back into a DemoScene; ValueError if malformed."""
+    path = Path(path)
+    file = path / GROUND_TRUTH if path.is_dir() else path
+    doc = _GroundTruthFile.model_validate_json(file.read_text())
+    cameras = {key: Intrinsics(**c.model_dump(exclude={"model"})) for key, c in doc.cameras.items()}
+    unknown = sorted({p.camera for p in doc.images.values()} - set(cameras))
+    if unknown:
+        raise ValueError(f"{file}: images name cameras that are not listed: {', '.join(unknown)}")
+    poses = {name: Pose(R=np.array(p.R), t=np.array(p.t)) for name, p in doc.images.items()}
+    return DemoScene(
+        root=file.parent, seed=doc.seed, cameras={n: cameras[p.camera] for n, p in doc.images.items()}, poses=poses
+    )
+
+
+def _prepare(out: Path) -> Path:
+    """Make `out/images`, dropping an earlier scene's ground truth and views; refuse foreign files there."""
+    images = out / IMAGES
+    images.mkdir(parents=True, exist_ok=True)
+    (out / GROUND_TRUTH).unlink(missing_ok=True)  # written last: no stale truth beside new photos
+    for old in images.glob("view_*.jpg"):
+        old.unlink()
+    foreign = sorted(p.name for p in images.iterdir())
+    if foreign:
+        raise FileExistsError(f"{images} holds files that are not demo views: {', '.join(foreign[:5])}")
+    return images
+
+
+def generate_scene(
+    out_dir: Path,
+    views: int | None = None,
+    seed: int = 0,
+    width: int | None = None,
+    height: int | None = None,
+    supersample: int = 2,
+    capture: Capture | None = None,
+) -> DemoScene:
+    """Render the seed's world as `capture` says (`CAPTURES["landscape"]` by default; `views`, `width` and
+    `height` override its count and every camera's size) and write the photos with their ground truth.
+
+    The same arguments give byte-identical files; an earlier demo scene in `out_dir` is replaced.
+    `supersample` s renders s x s rays per pixel (box-filtered) against aliasing; 1 is about four
+    times faster but gives SfM fewer, less precise features.
+    """
+    capture = _resolve(capture or CAPTURES["landscape"], views, width, height)
+    if capture.views < 3:
+        raise ValueError(f"views must be at least 3 for a reconstruction, got {capture.views}")
+    if supersample < 1 or any(c.width < 32 or c.height < 32 for c in capture.cameras):
+        raise ValueError(
+            f"image sizes {[(c.width, c.height) for c in capture.cameras]} (supersample {supersample}) are too small"
+        )
+    start = time.perf_counter()
+    out = Path(out_dir)
+    images = _prepare(out)
+    world = build_world(seed)
+    poses = orbit_poses(capture.views, np.random.default_rng([seed, 1]), capture.orbit)
+    rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
+    digits = max(3, len(str(capture.views - 1)))
+    names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
+    cameras: dict[str, Intrinsics] = {}
+    for i, (name, pose) in enumerate(zip(names, poses, strict=True)):
+        spec = capture.camera_of(i)
+        cameras[name] = spec.intrinsics()
+        render = render_view(world, cameras[name], pose, supersample=supersample, rays=rays[spec])
+        Image.fromarray(render.rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
+    scene = DemoScene(root=out, seed=seed, cameras=cameras, poses=dict(zip(names, poses, strict=True)))
+    write_ground_truth(scene)
+    seconds = round(time.perf_counter() - start, 2)
+    log.info("demo_scene_generated", views=capture.views, cameras=len(capture.cameras), seed=seed, seconds=seconds)
+    return scene
+
+
+def _exif(capture: Capture, spec: CameraSpec) -> bytes:
+    """EXIF naming the camera (as a phone's photos do), so SfM can tell the cameras of a capture apart."""
+    exif = Image.Exif()
+    exif[EXIF_MAKE] = "Spaceport demo"
+    exif[EXIF_MODEL] = f"camera {capture.cameras.index(spec)}"
+    return exif.tobytes()
+
+
+def _resolve(capture: Capture, views: int | None, width: int | None, height: int | None) -> Capture:
+    """`capture` with the view count and its camera's size replaced where given (one-camera captures only)."""
+    if (width is not None or height is not None) and len(capture.cameras) > 1:
+        raise ValueError("width and height set the size of a one-camera capture; scale a capture of several instead")
+    cameras = tuple(
+        replace(c, width=width if width is not None else c.width, height=height if height is not None else c.height)
+        for c in capture.cameras
+    )
+    return replace(capture, cameras=cameras, views=views if views is not None else capture.views)

@@ -1,0 +1,144 @@
+"""Training views: photos decoded once, downscaled, cached on the device; the held-out split."""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import structlog
+import torch
+from PIL import Image
+from torch import Tensor
+
+from spaceport_splats.cameras import Camera, Lens, intrinsics_matrix, lens_of, make_camera
+from spaceport_splats.colmap import CameraIntrinsics, ColmapError, ImagePose, SparseModel
+from spaceport_splats.consistency import ViewCamera, check_photo, check_scale, view_camera
+from spaceport_splats.normalize import SceneTransform, fit_transform
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class View:
+    """One photo and its camera, over the normalised world."""
+
+    name: str
+    camera: Camera
+    image: Tensor  # [H, W, 3] uint8, on the training device
+
+    def target(self) -> Tensor:
+        """The photo as float in [0, 1]."""  # [H, W, 3]
+        return self.image.float() / 255.0
+
+    def record(self, transform: SceneTransform) -> ViewCamera:
+        """This view's camera as a record in the SfM world frame (what a later scorer must match)."""
+        cam = self.camera
+        return view_camera(
+            self.name,
+            cam.K.double().cpu().numpy(),
+            (cam.width, cam.height),
+            cam.viewmat.double().cpu().numpy(),
+            cam.lens.describe(),
+            transform,
+        )
+
+
+@dataclass(frozen=True)
+class SceneData:
+    """Everything the training loop reads: views split by name, SfM points over the normalised world."""
+
+    train: list[View]
+    test: list[View]
+    points: Tensor  # [P, 3] float32, normalised world, on the device
+    colors: Tensor  # [P, 3] float32 in [0, 1]
+    transform: SceneTransform
+
+
+def target_size(width: int, height: int, factor: int, max_side: int | None) -> tuple[int, int]:
+    """Image size after dividing by `factor` (rounded, as gsplat does) and capping the long side."""
+    w, h = round(width / factor), round(height / factor)
+    if max_side is not None and max(w, h) > max_side:
+        s = max_side / max(w, h)
+        w, h = round(w * s), round(h * s)
+    return max(w, 1), max(h, 1)
+
+
+def load_image(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """An RGB photo resized (bicubic) to `size`."""  # [H, W, 3] uint8
+    with Image.open(path) as im:
+        rgb = im.convert("RGB")
+        if rgb.size != size:
+            rgb = rgb.resize(size, Image.Resampling.BICUBIC)
+        return np.asarray(rgb, dtype=np.uint8).copy()
+
+
+def split_names(names: list[str], test_every: int) -> tuple[list[str], list[str]]:
+    """Every `test_every`-th name (sorted, from the first) is held out: (train, test)."""
+    ordered = sorted(names)
+    test = [n for i, n in enumerate(ordered) if i % test_every == 0]
+    train = [n for i, n in enumerate(ordered) if i % test_every != 0]
+    return train, test
+
+
+def _lens(cam: CameraIntrinsics, allow_distortion: bool) -> Lens:
+    lens = lens_of(cam)
+    if lens is None or (lens.distorted and not allow_distortion):
+        raise ColmapError(f"camera model {cam.model} needs undistorting first")
+    return lens
+
+
+def build_view(
+    model: SparseModel,
+    pose: ImagePose,
+    images_dir: Path,
+    factor: int,
+    max_side: int | None,
+    transform: SceneTransform,
+    allow_distortion: bool = True,
+) -> View:
+    """One photo and its camera over the normalised world (CPU tensors); the photo checked against its camera."""
+    cam = model.cameras[pose.camera_id]
+    size = target_size(cam.width, cam.height, factor, max_side)
+    with Image.open(images_dir / pose.name) as header:
+        check_photo(pose.name, header.size, cam)
+    check_scale(pose.name, cam, size)
+    pixels = load_image(images_dir / pose.name, size)
+    viewmat = transform.viewmat_to_normalised(pose.world_to_cam)
+    camera = make_camera(viewmat, intrinsics_matrix(cam, *size), *size, _lens(cam, allow_distortion))
+    return View(pose.name, camera, torch.from_numpy(pixels))
+
+
+def load_scene(
+    model: SparseModel,
+    images_dir: Path,
+    factor: int,
+    max_side: int | None,
+    test_every: int,
+    device: torch.device,
+    allow_distortion: bool = True,
+) -> SceneData:
+    """Decode every registered photo once (threads), build cameras, normalise and split."""
+    present = [im for im in model.images if (images_dir / im.name).is_file()]
+    if len(present) < len(model.images):
+        log.warning("images_missing", missing=len(model.images) - len(present), registered=len(model.images))
+    if len(present) < 2:
+        raise ColmapError(f"only {len(present)} of {len(model.images)} registered photos found in {images_dir}")
+    transform = fit_transform([im.world_to_cam for im in present], model.points)
+
+    def build(im_index: int) -> View:
+        view = build_view(model, present[im_index], images_dir, factor, max_side, transform, allow_distortion)
+        return View(view.name, view.camera.to(device), view.image.to(device))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        views = list(pool.map(build, range(len(present))))
+    train_names, _ = split_names([v.name for v in views], test_every)
+    train_set = set(train_names)
+    points = torch.as_tensor(transform.points_to_normalised(model.points), dtype=torch.float32, device=device)
+    colors = torch.as_tensor(model.colors, dtype=torch.float32, device=device) / 255.0
+    return SceneData(
+        train=[v for v in views if v.name in train_set],
+        test=[v for v in views if v.name not in train_set],
+        points=points,
+        colors=colors,
+        transform=transform,
+    )
