@@ -71,7 +71,7 @@ def on_images_ready(event: ImagesReady, ctx: StageContext) -> list[Envelope]:
     ]
 
 
-ECHO_STAGE = StageSpec(name="sfm", consumes=("images.ready",), handle=on_images_ready, prefetch=1)
+ECHO_STAGE = StageSpec(name="sfm", handle=on_images_ready, prefetch=1)
 
 if __name__ == "__main__":
     main(ECHO_STAGE)

@@ -120,4 +120,4 @@ def make_handler(scorers: ScorerFactory = no_scorer) -> Handler:
 
 
 on_model_trained = make_handler(heldout_scoring)
-STAGE = StageSpec(name="compressor", consumes=("model.trained",), handle=on_model_trained, prefetch=1)
+STAGE = StageSpec(name="compressor", handle=on_model_trained, prefetch=1)

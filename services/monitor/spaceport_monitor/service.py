@@ -9,7 +9,7 @@ import structlog
 from spaceport.bus import Bus, QueueSpec
 from spaceport.bus.protocol import EXCHANGE
 from spaceport.criteria import CriterionResult, Thresholds
-from spaceport.events import EVENT_CLASSES, Alert, Envelope
+from spaceport.events import Alert, Envelope
 from spaceport.events.envelope import utc_now
 from spaceport.runtime import StageContext, StageSpec
 from spaceport_monitor.alerts import Breach
@@ -37,11 +37,11 @@ class Monitor:
         self.repo, self.metrics, self.config, self.clock = repo, metrics, config, clock
         self.broker_api = broker_api
 
-    def spec(self) -> StageSpec:
-        """The runtime's view of the monitor: every event type, bound to `#`, nothing recorded in storage."""
+    def spec(self) -> StageSpec[Envelope]:
+        """The runtime's view of the monitor: every event type (its handler takes `Envelope`), bound to `#`,
+        nothing recorded in storage."""
         return StageSpec(
             name="monitor",
-            consumes=tuple(EVENT_CLASSES),
             handle=self.on_event,
             bindings=("#",),
             records_results=False,

@@ -87,4 +87,4 @@ def progress_to(ctx: StageContext) -> ProgressFn:
 
 
 on_images_ready = make_handler()
-STAGE = StageSpec(name="sfm", consumes=("images.ready",), handle=on_images_ready, prefetch=1)
+STAGE = StageSpec(name="sfm", handle=on_images_ready, prefetch=1)

@@ -112,4 +112,4 @@ def on_sfm_completed(event: SfmCompleted, ctx: StageContext) -> list[Envelope]:
     return [event.answered_by(ModelTrained, "trainer", data=data)]
 
 
-STAGE = StageSpec(name="trainer", consumes=("sfm.completed",), handle=on_sfm_completed, prefetch=1)
+STAGE = StageSpec(name="trainer", handle=on_sfm_completed, prefetch=1)

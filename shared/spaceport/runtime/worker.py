@@ -51,6 +51,7 @@ class Worker:
 
     def __init__(self, spec: StageSpec, bus: Bus, store: ObjectStore, settings: Settings) -> None:
         self.spec, self.bus, self.store, self.settings = spec, bus, store, settings
+        self.consumes = frozenset(spec.consumes)  # from the handler's signature: a handler without one fails here
         self.queue = QueueSpec(
             service=spec.name,
             bindings=spec.routing_patterns,
@@ -132,7 +133,7 @@ class Worker:
         with structlog.contextvars.bound_contextvars(
             job_id=event.job_id, event_id=event.id, service=self.spec.name, event_type=event.type
         ):
-            if event.type not in self.spec.consumes:
+            if event.type not in self.consumes:
                 log.warning("event_ignored", reason="not consumed by this stage")
                 await delivery.ack()
                 return

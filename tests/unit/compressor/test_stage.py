@@ -154,7 +154,7 @@ def test_heldout_scorer_gives_the_psnr_drop(ply_sh0: Path, local_store: LocalSto
         assert event.job_id == "job-psnr" and ctx.work_dir.is_dir()
         return fake_psnr
 
-    spec = StageSpec(name="compressor", consumes=("model.trained",), handle=make_handler(scorers))  # type: ignore[arg-type]
+    spec = StageSpec(name="compressor", handle=make_handler(scorers))
     local_store.put_file("jobs/job-psnr/trainer/model.ply", ply_sh0)
     done = final(run_stage([model_trained("job-psnr", local_store.uri("jobs/job-psnr/trainer/model.ply"))],
                            local_store, settings, spec), "job-psnr")

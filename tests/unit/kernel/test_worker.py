@@ -49,7 +49,7 @@ class Harness:
     ) -> None:
         self.bus = MemoryBus()
         self.store = store
-        self.worker = Worker(StageSpec("sfm", ("images.ready",), handle), self.bus, store, settings)
+        self.worker = Worker(StageSpec("sfm", handle), self.bus, store, settings)
         self.seen: list[Envelope] = []
 
     async def start(self) -> "Harness":
@@ -61,8 +61,15 @@ class Harness:
         await self.worker.start()
         return self
 
-    async def settle(self, seconds: float = 0.3) -> None:
-        await self.bus.idle()
+    async def settle(self, seconds: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until the queue is empty and the worker holds nothing (retries included), then `seconds` more."""
+        deadline = time.monotonic() + timeout
+        await asyncio.sleep(0.05)
+        while True:
+            await self.bus.idle()
+            if self.worker.in_flight == 0 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
         await asyncio.sleep(seconds)
 
     def of_type(self, kind: str) -> list[Envelope]:
@@ -154,9 +161,7 @@ async def test_an_observer_of_every_key_leaves_poison_messages_to_their_stage(
     """A stage that does not own malformed messages (the monitor, bound to `#`) acks them: no second dead
     letter and no second StageFailed for one poison message."""
     bus = MemoryBus()
-    observer = StageSpec(
-        "monitor", ("images.ready",), rejected, bindings=("#",), records_results=False, owns_malformed=False
-    )
+    observer = StageSpec("monitor", rejected, bindings=("#",), records_results=False, owns_malformed=False)
     worker = Worker(observer, bus, local_store, settings)
     await worker.start()
     await bus.publish_raw("images.ready", b'{"type": "images.ready", "job_id": "job-5", "data": {}}')
@@ -195,7 +200,12 @@ async def test_events_the_stage_does_not_consume_are_acked_and_ignored(
 ) -> None:
     """A valid event of another type reaching the queue is acknowledged without calling the handler."""
     calls = []
-    h = Harness(lambda e, c: calls.append(1) or [], settings, local_store)
+
+    def counting(event: ImagesReady, ctx: StageContext) -> list[Envelope]:
+        calls.append(1)
+        return []
+
+    h = Harness(counting, settings, local_store)
     h.worker.queue = h.worker.queue.__class__("sfm", ("#",))
     await h.start()
     await h.bus.publish(
@@ -235,3 +245,28 @@ async def test_stop_past_grace_interrupts_and_requeues(settings: Settings, local
     await asyncio.sleep(0.1)
     assert await h.worker.stop(grace_s=0.2) is True
     assert h.of_type("stage.failed") == [] and await h.bus.queue_depth("spaceport.sfm") == 1
+
+
+def test_a_handler_signature_is_its_routing() -> None:
+    """What a stage consumes comes from its handler's annotation: one event class, a union, or every event type
+    for `Envelope`; a handler without an event annotation is refused."""
+    from spaceport.events import EVENT_CLASSES, ModelTrained, SfmCompleted
+    from spaceport.runtime.stage import HandlerContractError, consumed_types
+
+    def one(event: SfmCompleted, ctx: StageContext) -> list[Envelope]:
+        return []
+
+    def either(event: SfmCompleted | ModelTrained, ctx: StageContext) -> list[Envelope]:
+        return []
+
+    def everything(event: Envelope, ctx: StageContext) -> list[Envelope]:
+        return []
+
+    def untyped(event, ctx):  # type: ignore[no-untyped-def]  # the case under test: no annotation
+        return []
+
+    assert StageSpec("trainer", one).consumes == ("sfm.completed",)
+    assert consumed_types(either) == ("sfm.completed", "model.trained")
+    assert consumed_types(everything) == tuple(EVENT_CLASSES)
+    with pytest.raises(HandlerContractError, match="no annotated event parameter"):
+        consumed_types(untyped)

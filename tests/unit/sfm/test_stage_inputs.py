@@ -101,7 +101,7 @@ def test_a_native_crash_becomes_stage_failed_and_the_worker_goes_on(tmp_path: Pa
         raise SfmError("sfm_timeout", "took too long")
 
     store = LocalStore(tmp_path / "store")
-    spec = StageSpec(name="sfm", consumes=("images.ready",), handle=make_handler(crashing))
+    spec = StageSpec(name="sfm", handle=make_handler(crashing))
     jobs = [images_ready(job, store.uri(f"jobs/{job}/images/"), FAST) for job in ("crash", "next")]
     run = run_stage(jobs, store, sfm_settings(tmp_path), spec=spec)
     reasons = {job: run.final(job).data.reason for job in ("crash", "next")}  # type: ignore[union-attr]
