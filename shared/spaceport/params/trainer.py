@@ -34,18 +34,19 @@ class DensifyParams(Params):
     """MCMC densification (3DGS as Markov Chain Monte Carlo): relocate dead splats, grow to a hard cap."""
 
     refine_start: int = Field(default=500, ge=0, description="first step that relocates/grows")
-    refine_stop_fraction: float = Field(default=0.8, ge=0, le=1, description="stop refining after this share")
-    refine_every: int = Field(default=100, ge=1)
-    growth: float = Field(default=1.05, ge=1.0, description="grow the count by this factor per refine")
+    refine_stop_fraction: float = Field(default=0.6, ge=0, le=1, description="stop refining after this share")
+    refine_every: int = Field(default=50, ge=1)
+    growth: float = Field(default=1.1, ge=1.0, description="grow the count by this factor per refine")
     min_opacity: float = Field(default=0.005, gt=0, lt=1, description="splats below are dead and relocated")
     noise_lr: float = Field(default=5e5, ge=0, description="position noise, times the current means LR")
 
 
 class TrainParams(Params):
-    """Hyperparameters of one training run; `preset` names the preset it came from."""
+    """Hyperparameters of one training run; `preset` names the preset it came from. The defaults are the
+    `standard` preset's, so `TrainParams()` is `TrainParams.preset_named("standard")`."""
 
     preset: TrainPreset = "standard"
-    steps: int = Field(default=5000, ge=1)
+    steps: int = Field(default=10_000, ge=1)
     # data
     data_factor: int = Field(default=2, ge=1, description="downscale photos by this factor")
     max_image_side: int | None = Field(default=None, ge=16, description="further downscale to this long side")
@@ -58,7 +59,7 @@ class TrainParams(Params):
     )
     # model
     sh_degree: int = Field(default=3, ge=0, le=3)
-    sh_degree_interval: int = Field(default=1000, ge=1, description="add one SH band every n steps")
+    sh_degree_interval: int = Field(default=500, ge=1, description="add one SH band every n steps")
     max_gaussians: int = Field(default=300_000, ge=1000, description="hard cap on the number of splats")
     min_initial_points: int = Field(default=1000, ge=1, description="input gate: fewer SfM points -> refuse")
     init_opacity: float = Field(default=0.5, gt=0, lt=1)
@@ -108,13 +109,16 @@ class TrainParams(Params):
                 preview_views=2,
             )
         if preset == "quality":
-            return cls(preset="quality", steps=30_000, max_gaussians=1_000_000, log_every=1000)
-        # standard: 10k steps; grow 10% every 50 steps until 60% of the run and add an SH band every 500 steps,
-        # so the cap is reached early and the model settles. Fox, H100 (benchmarks/trainer/RESULTS.md): 10k steps
-        # scored 31.02-31.30 dB (5 runs and variants) against 30.86-30.95 dB at 5000 steps; 15k scored no more.
-        return cls(
-            preset="standard",
-            steps=10_000,
-            sh_degree_interval=500,
-            densify=DensifyParams(refine_every=50, growth=1.1, refine_stop_fraction=0.6),
-        )
+            return cls(
+                preset="quality",
+                steps=30_000,
+                max_gaussians=1_000_000,
+                sh_degree_interval=1000,
+                densify=DensifyParams(refine_every=100, growth=1.05, refine_stop_fraction=0.8),
+                log_every=1000,
+            )
+        # standard (the field defaults): 10k steps; grow 10% every 50 steps until 60% of the run and add an SH
+        # band every 500 steps, so the cap is reached early and the model settles. Fox, H100
+        # (benchmarks/trainer/RESULTS.md): 10k steps scored 31.02-31.30 dB (5 runs and variants) against
+        # 30.86-30.95 dB at 5000 steps; 15k scored no more.
+        return cls()

@@ -131,3 +131,9 @@ def test_undistorting_named_photos_keeps_the_whole_model(synthetic_scene: Path, 
     model = read_sparse_model(model_dir)
     assert len(model.images) == len(read_sparse_model(synthetic_scene / "sparse" / "0").images)
     assert {cam.model for cam in model.cameras.values()} == {"PINHOLE"}
+
+
+def test_the_defaults_are_the_standard_preset() -> None:
+    """`TrainParams()` (the event catalogue's default) is exactly the preset it is labelled with."""
+    assert TrainParams() == TrainParams.preset_named("standard")
+    assert TrainParams().preset == "standard" and TrainParams().steps == 10_000
