@@ -53,12 +53,18 @@ def visible_colour_error(original: SplatCloud, decoded: SplatCloud) -> float:
 def errors(detail: FidelityDetail) -> dict[str, float | None]:
     """The error figures of one variant, flat."""
     return {
-        "position_rel_mean": detail.position_rel.mean, "position_rel_max": detail.position_rel.max,
-        "rotation_deg_mean": detail.rotation_deg.mean, "rotation_deg_p99": detail.rotation_deg.p99,
-        "log_scale_mean": detail.log_scale.mean, "log_scale_p99": detail.log_scale.p99,
-        "log_scale_max": detail.log_scale.max, "color_255_mean": detail.color_255.mean,
-        "color_255_p99": detail.color_255.p99, "color_255_max": detail.color_255.max,
-        "opacity_mean": detail.opacity.mean, "opacity_max": detail.opacity.max,
+        "position_rel_mean": detail.position_rel.mean,
+        "position_rel_max": detail.position_rel.max,
+        "rotation_deg_mean": detail.rotation_deg.mean,
+        "rotation_deg_p99": detail.rotation_deg.p99,
+        "log_scale_mean": detail.log_scale.mean,
+        "log_scale_p99": detail.log_scale.p99,
+        "log_scale_max": detail.log_scale.max,
+        "color_255_mean": detail.color_255.mean,
+        "color_255_p99": detail.color_255.p99,
+        "color_255_max": detail.color_255.max,
+        "opacity_mean": detail.opacity.mean,
+        "opacity_max": detail.opacity.max,
         "sh_rel_rmse": detail.sh_rel_rmse,
     }
 
@@ -73,10 +79,19 @@ def run_ours(name: str, ply: Path, out: Path) -> dict[str, object]:
     assert report.fidelity is not None
     decoded = read_sog(target)
     original = read_ply(ply).splats.with_sh_bands(decoded.sh_bands).take(_texture_order(ply, params))
-    return {"tool": "ours", "variant": name, "bytes": target.stat().st_size, "wall_s": wall, "cpu_s": cpu,
-            "peak_rss_mb": report.metrics.peak_memory_bytes / 2**20, "palette": report.palette_size,
-            "palette_levels": report.palette_levels, "steps_s": report.step_seconds, **errors(report.fidelity),
-            "color_255_visible_mean": visible_colour_error(original, decoded)}
+    return {
+        "tool": "ours",
+        "variant": name,
+        "bytes": target.stat().st_size,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_mb": report.metrics.peak_memory_bytes / 2**20,
+        "palette": report.palette_size,
+        "palette_levels": report.palette_levels,
+        "steps_s": report.step_seconds,
+        **errors(report.fidelity),
+        "color_255_visible_mean": visible_colour_error(original, decoded),
+    }
 
 
 def _texture_order(ply: Path, params: CompressParams) -> npt.NDArray[np.int64]:
@@ -98,8 +113,12 @@ def encode_reference(name: str, ply: Path, target: Path, reuse: bool) -> dict[st
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result = {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": int(timer.read_text().split()[-1]) / 1024,
-              "encoded_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    result = {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_mb": int(timer.read_text().split()[-1]) / 1024,
+        "encoded_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     costs.write_text(json.dumps(result))
     return {**result, "reused": False}
 
@@ -112,15 +131,23 @@ def run_reference(name: str, ply: Path, out: Path, reuse: bool) -> dict[str, obj
     decoded = read_sog(target)
     match = match_by_position(source, decoded)
     kept = source.with_sh_bands(decoded.sh_bands).take(match.index)
-    return {"tool": "splat-transform", "variant": name, "bytes": target.stat().st_size, **costs,
-            "paired_unique": match.unique, **errors(measure(kept, decoded)),
-            "color_255_visible_mean": visible_colour_error(kept, decoded)}
+    return {
+        "tool": "splat-transform",
+        "variant": name,
+        "bytes": target.stat().st_size,
+        **costs,
+        "paired_unique": match.unique,
+        **errors(measure(kept, decoded)),
+        "color_255_visible_mean": visible_colour_error(kept, decoded),
+    }
 
 
 def table(rows: list[dict[str, object]], ply_bytes: int) -> str:
     """A Markdown table of the rows."""
-    head = ("| tool | variant | bytes | ratio | wall s | CPU s | peak RSS MB | pos rel mean | rot deg mean / p99 "
-            "| log-scale mean / p99 | colour mean / p99 (1/255) | visible colour mean | opacity mean | SH rel RMSE |")
+    head = (
+        "| tool | variant | bytes | ratio | wall s | CPU s | peak RSS MB | pos rel mean | rot deg mean / p99 "
+        "| log-scale mean / p99 | colour mean / p99 (1/255) | visible colour mean | opacity mean | SH rel RMSE |"
+    )
     lines = [head, "|" + "---|" * 14]
     for r in rows:
         sh = r["sh_rel_rmse"]
@@ -131,7 +158,8 @@ def table(rows: list[dict[str, object]], ply_bytes: int) -> str:
             f"| {r['log_scale_mean']:.4f} / {r['log_scale_p99']:.4f} "
             f"| {r['color_255_mean']:.3f} / {r['color_255_p99']:.3f} | {r['color_255_visible_mean']:.3f} "
             f"| {r['opacity_mean']:.5f} "
-            f"| {'-' if sh is None else f'{sh:.3f}'} |")
+            f"| {'-' if sh is None else f'{sh:.3f}'} |"
+        )
     return "\n".join(lines)
 
 
@@ -144,8 +172,11 @@ def main() -> None:
     parser.add_argument("--ours", default="default,h0")
     parser.add_argument("--reference", default="h0")
     parser.add_argument("--out", type=Path, default=Path("/tmp/spaceport-bench-compressor"))
-    parser.add_argument("--reuse-reference", action="store_true",
-                        help="reuse splat-transform outputs (and their costs) already in --out")
+    parser.add_argument(
+        "--reuse-reference",
+        action="store_true",
+        help="reuse splat-transform outputs (and their costs) already in --out",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     ply = args.ply
@@ -158,13 +189,23 @@ def main() -> None:
     rows = [run_ours(name, ply, args.out) for name in args.ours.split(",") if name]
     rows += [run_reference(name, ply, args.out, args.reuse_reference) for name in args.reference.split(",") if name]
     result = {
-        "ply": str(ply), "ply_bytes": ply.stat().st_size, "splats": source.count, "sh_bands": source.sh_bands,
-        "sh_mode": None if args.ply else args.sh_mode, "machine": platform.machine(), "cpus": os.cpu_count(),
-        "python": sys.version.split()[0], "load_before": load, "load_after": os.getloadavg(), "rows": rows,
+        "ply": str(ply),
+        "ply_bytes": ply.stat().st_size,
+        "splats": source.count,
+        "sh_bands": source.sh_bands,
+        "sh_mode": None if args.ply else args.sh_mode,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_before": load,
+        "load_after": os.getloadavg(),
+        "rows": rows,
     }
     (args.out / "results.json").write_text(json.dumps(result, indent=1, default=str))
-    print(f"{ply} ({result['ply_bytes']:,} B, {source.count:,} splats, SH{source.sh_bands}), "
-          f"load {load[0]:.2f} -> {result['load_after'][0]:.2f}")  # type: ignore[index]
+    print(
+        f"{ply} ({result['ply_bytes']:,} B, {source.count:,} splats, SH{source.sh_bands}), "
+        f"load {load[0]:.2f} -> {result['load_after'][0]:.2f}"
+    )  # type: ignore[index]
     print(table(rows, result["ply_bytes"]))  # type: ignore[arg-type]
 
 

@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from spaceport_splats.scoring import heldout_scorer
 from variants import ours_params
 
 from spaceport.params.trainer import TrainParams
@@ -23,6 +22,7 @@ from spaceport_compressor.compression import compress
 from spaceport_compressor.heldout import CloudScorer
 from spaceport_compressor.ply import read_ply
 from spaceport_compressor.sink import ZipSink
+from spaceport_splats.scoring import heldout_scorer
 
 
 def main() -> None:
@@ -47,16 +47,18 @@ def main() -> None:
         started = time.perf_counter()
         report = compress(args.ply, ZipSink(work / f"{name}.sog"), ours_params(name), scorer=scorer)
         decoded = report.fidelity.psnr_decoded_db if report.fidelity else None
-        rows.append({
-            "variant": name,
-            "sog_bytes": report.metrics.sog_bytes,
-            "palette": report.palette_size,
-            "palette_backend": report.palette_backend,
-            "sh_rel_rmse": report.metrics.fidelity.sh_rel_rmse,
-            "psnr_decoded_db": decoded,
-            "drop_db": None if decoded is None else full - decoded,
-            "seconds": time.perf_counter() - started,
-        })
+        rows.append(
+            {
+                "variant": name,
+                "sog_bytes": report.metrics.sog_bytes,
+                "palette": report.palette_size,
+                "palette_backend": report.palette_backend,
+                "sh_rel_rmse": report.metrics.fidelity.sh_rel_rmse,
+                "psnr_decoded_db": decoded,
+                "drop_db": None if decoded is None else full - decoded,
+                "seconds": time.perf_counter() - started,
+            }
+        )
         args.json.write_text(json.dumps(result, indent=1))
         print(json.dumps(rows[-1]), flush=True)
 

@@ -17,9 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from spaceport_app.demo import CAPTURES  # noqa: E402
-
 from benchmarks.quality.scenes import REAL_SCENES, append_record, run_scene  # noqa: E402
+from spaceport_app.demo import CAPTURES  # noqa: E402
 from tests.conftest import datasets_root  # noqa: E402
 
 DEFAULT_SCENES = (*REAL_SCENES, *(f"demo-{name}" for name in CAPTURES))

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import torch
-from spaceport_app.demo import CAPTURES, generate_scene, pose_errors
-from spaceport_app.embedded import run_embedded
-from spaceport_app.embedded.summary import summarize
 
 from spaceport.events import ModelTrained, SfmCompleted
 from spaceport.params import JobOptions
 from spaceport.settings import Settings
+from spaceport_app.demo import CAPTURES, generate_scene, pose_errors
+from spaceport_app.embedded import run_embedded
+from spaceport_app.embedded.summary import summarize
 
 if TYPE_CHECKING:
     from spaceport_splats.scoring import HeldoutScorer
@@ -82,9 +82,8 @@ def _pose_figures(truth: object | None, sparse_dir: Path) -> tuple[float | None,
     """(median rotation error in degrees, median centre error as a share of the scene scale), or Nones."""
     if truth is None:
         return None, None
-    from spaceport_splats.colmap import find_model_dir
-
     from spaceport_sfm.evaluation import compare_poses, load_sparse_model, load_transforms_json
+    from spaceport_splats.colmap import find_model_dir
 
     sparse_dir = find_model_dir(sparse_dir)
     if isinstance(truth, Path):
@@ -104,7 +103,6 @@ def local_path(uri: str) -> Path:
 def scorer_of(trained: ModelTrained, work: Path, device: str | None = None) -> "HeldoutScorer":
     """The trainer's held-out scorer for a finished embedded job, with training's recorded cameras."""
     from spaceport_splats.scoring import heldout_scorer
-
     from spaceport_trainer.report import TrainReport
 
     report = TrainReport.model_validate_json(local_path(trained.data.report_uri).read_text())

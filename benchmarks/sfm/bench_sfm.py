@@ -64,8 +64,15 @@ def run_one(name: str, profile: str, out: Path, threads: int) -> tuple[BenchRun,
     load_before = os.getloadavg()
     start = time.monotonic()
     report = reconstruct(dataset / "images", work, params, options=RunOptions(threads=threads, thresholds=Thresholds()))
-    run = BenchRun(name, profile, round(time.monotonic() - start, 1), load_before, os.getloadavg(),
-                   os.cpu_count() or 0, pose_accuracy(dataset, report))
+    run = BenchRun(
+        name,
+        profile,
+        round(time.monotonic() - start, 1),
+        load_before,
+        os.getloadavg(),
+        os.cpu_count() or 0,
+        pose_accuracy(dataset, report),
+    )
     record = {**asdict(run), "report": json.loads(report.to_json())}
     (out / f"{name}-{profile}.json").write_text(json.dumps(record, indent=1))
     return run, report
@@ -76,16 +83,34 @@ def table_row(run: BenchRun, report: SfmReport) -> str:
     m = report.metrics
     attempt = report.attempts[-1] if report.attempts else None
     cpu = attempt.step_cpu_seconds if attempt else {}
-    steps = [f"{m.step_seconds.get(s, 0):.1f} / {cpu[s]:.1f}" if s in cpu else f"{m.step_seconds.get(s, 0):.1f}"
-             for s in STEPS]
+    steps = [
+        f"{m.step_seconds.get(s, 0):.1f} / {cpu[s]:.1f}" if s in cpu else f"{m.step_seconds.get(s, 0):.1f}"
+        for s in STEPS
+    ]
     accuracy = run.pose_accuracy
-    pose = [f"{accuracy.median_rotation_error_deg:.3f} / {accuracy.max_rotation_error_deg:.3f}",
-            f"{100 * accuracy.median_centre_error:.3f} %"] if accuracy else ["-", "-"]
+    pose = (
+        [
+            f"{accuracy.median_rotation_error_deg:.3f} / {accuracy.max_rotation_error_deg:.3f}",
+            f"{100 * accuracy.median_centre_error:.3f} %",
+        ]
+        if accuracy
+        else ["-", "-"]
+    )
     pp = attempt.principal_point if attempt else None
-    cells = [run.dataset, run.profile, f"{run.load_before[0]:.1f}", *steps, f"{run.wall_s:.0f}",
-             f"{m.images_registered}/{m.images_total}", str(m.points3d), f"{m.mean_reprojection_error_px:.3f}",
-             f"{m.mean_track_length:.2f}", *pose, pp.note if pp else "-",
-             "pass" if report.passed else str(report.reason)]
+    cells = [
+        run.dataset,
+        run.profile,
+        f"{run.load_before[0]:.1f}",
+        *steps,
+        f"{run.wall_s:.0f}",
+        f"{m.images_registered}/{m.images_total}",
+        str(m.points3d),
+        f"{m.mean_reprojection_error_px:.3f}",
+        f"{m.mean_track_length:.2f}",
+        *pose,
+        pp.note if pp else "-",
+        "pass" if report.passed else str(report.reason),
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -98,9 +123,11 @@ def main() -> None:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     args.out.mkdir(parents=True, exist_ok=True)
-    print("| dataset | profile | load | validation s | extraction s (wall / CPU) | matching s | mapping s | "
-          "statistics s | total s | registered | points | reproj px | track len | rot err median / max deg | "
-          "centre err median | principal point | gate |")
+    print(
+        "| dataset | profile | load | validation s | extraction s (wall / CPU) | matching s | mapping s | "
+        "statistics s | total s | registered | points | reproj px | track len | rot err median / max deg | "
+        "centre err median | principal point | gate |"
+    )
     print("|" + "---|" * 17)
     for spec in args.run:
         name, _, profile = spec.partition(":")

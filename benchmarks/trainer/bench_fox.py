@@ -18,9 +18,9 @@ from pathlib import Path
 
 import structlog
 import torch
-from spaceport_splats.render import render
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.render import render
 from spaceport_trainer.train import train
 
 

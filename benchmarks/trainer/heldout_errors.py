@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from torch import Tensor
+
+from spaceport.params.trainer import TrainParams
 from spaceport_splats.colmap import read_sparse_model
 from spaceport_splats.dataset import load_scene
 from spaceport_splats.export import from_world, read_ply, to_splats
 from spaceport_splats.render import render
-from torch import Tensor
-
-from spaceport.params.trainer import TrainParams
 
 
 def psnr_of(mse: float) -> float:

@@ -11,10 +11,10 @@ VIEWER = (
     "from gsplat_viewer import GsplatViewer, GsplatRenderTabState\n"
     "from nerfview import CameraState, RenderTabState, apply_float_colormap\n"
 )
-LPIPS = '''        if cfg.lpips_net == "alex":
+LPIPS = """        if cfg.lpips_net == "alex":
             self.lpips = LearnedPerceptualImagePatchSimilarity(
                 net_type="alex", normalize=True
-            ).to(self.device)'''
+            ).to(self.device)"""
 
 
 def patch(src: str) -> str:

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import torch
-from spaceport_splats.colmap import read_sparse_model
-from spaceport_splats.dataset import load_scene
 from torch.profiler import ProfilerActivity, profile
 
 from spaceport.params.trainer import DensifyParams, TrainParams
+from spaceport_splats.colmap import read_sparse_model
+from spaceport_splats.dataset import load_scene
 from spaceport_trainer.loop import start_run, train_step
 from spaceport_trainer.mcmc import MCMCStrategy
 

@@ -19,13 +19,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from torch import Tensor
+
 from spaceport_splats.cameras import Camera, Lens
 from spaceport_splats.colmap import read_sparse_model
 from spaceport_splats.dataset import View, load_scene
 from spaceport_splats.export import from_world, read_ply, to_splats
 from spaceport_splats.render import Splats, render
 from spaceport_splats.ssim import psnr, ssim
-from torch import Tensor
 
 
 def opencv_distortion(lens: Lens) -> np.ndarray | None:

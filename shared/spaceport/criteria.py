@@ -24,9 +24,7 @@ class Thresholds(BaseModel):
     min_initial_splats: int = Field(default=1000, ge=0)
     min_model_bytes: int = Field(default=100 * 1024, ge=0)
     min_webp_files: int = Field(default=3, ge=0)
-    min_psnr_db: dict[str, float] = Field(
-        default_factory=lambda: {"preview": 14.0, "standard": 25.0, "quality": 27.0}
-    )
+    min_psnr_db: dict[str, float] = Field(default_factory=lambda: {"preview": 14.0, "standard": 25.0, "quality": 27.0})
     max_psnr_drop_db: float = Field(default=1.0, ge=0)
     max_position_rel_error: float = Field(default=1e-3, gt=0)
     max_rotation_deg_mean: float = Field(default=2.0, gt=0)
@@ -73,9 +71,7 @@ def format_observed(value: float | str | None, expected: str = "") -> str:
     return f"{value:.4g}"
 
 
-def _check(
-    name: str, stage: str, ok: bool, observed: float | str, expected: str, message: str
-) -> CriterionResult:
+def _check(name: str, stage: str, ok: bool, observed: float | str, expected: str, message: str) -> CriterionResult:
     return CriterionResult(
         name=name,
         stage=stage,
@@ -133,8 +129,7 @@ def sfm_results(m: SfmMetrics, t: Thresholds) -> list[CriterionResult]:
             m.mean_reprojection_error_px <= t.max_reprojection_error_px,
             round(m.mean_reprojection_error_px, 4),
             f"<= {t.max_reprojection_error_px} px",
-            f"mean reprojection error {m.mean_reprojection_error_px:.2f} px "
-            f"(at most {t.max_reprojection_error_px} px)",
+            f"mean reprojection error {m.mean_reprojection_error_px:.2f} px (at most {t.max_reprojection_error_px} px)",
         ),
     ]
 

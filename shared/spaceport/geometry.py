@@ -42,5 +42,3 @@ def rotation_angle_deg(R: np.ndarray) -> float:
     """The angle of a rotation matrix [3, 3], in degrees (atan2 form: accurate near 0 and 180)."""
     axis = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])  # 2 sin(angle) * unit axis
     return float(np.degrees(np.arctan2(np.linalg.norm(axis) / 2.0, (np.trace(R) - 1.0) / 2.0)))
-
-

@@ -20,9 +20,7 @@ def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
             return "video", [source]
         if source.suffix.lower() in IMAGE_SUFFIXES:
             raise InputError(f"{source} is a single photo: pass the folder that holds the photo set")
-        raise InputError(
-            f"{source} is neither a photo folder nor a video ({', '.join(sorted(VIDEO_SUFFIXES))})"
-        )
+        raise InputError(f"{source} is neither a photo folder nor a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
     if not source.is_dir():
         raise InputError(f"{source} does not exist")
     files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))

@@ -55,8 +55,9 @@ def splat_transform(*args: str | Path, timeout_s: float = 120) -> subprocess.Com
     command = [str(SPLAT_TRANSFORM), "-w", "-g", "cpu", *map(str, args)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, cwd=REPO, check=False)
     if run.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed ({run.returncode}):\n{run.stdout[-2000:]}\n"
-                             f"{run.stderr[-2000:]}")
+        raise AssertionError(
+            f"{' '.join(command)} failed ({run.returncode}):\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+        )
     return run
 
 
@@ -69,7 +70,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         clean = path.split("?", 1)[0].split("#", 1)[0]
         for prefix in sorted(self.mounts, key=len, reverse=True):
             if clean.startswith(prefix):
-                relative = clean[len(prefix):].lstrip("/")
+                relative = clean[len(prefix) :].lstrip("/")
                 target = (self.mounts[prefix] / relative).resolve()
                 if self.mounts[prefix].resolve() in (target, *target.parents):
                     return str(target)
@@ -151,8 +152,14 @@ def render_assets(assets: dict[str, Path], camera: Camera, work: Path, timeout_s
         mounts[f"/assets/{name}/"] = path.parent
         jobs.append({"name": name, "query": f"asset=/assets/{name}/{path.name}&{camera.query()}"})
     with static_server(mounts) as url:
-        run = subprocess.run(["node", str(PAGE_DIR / "render.mjs"), f"{url}/index.html", str(out), json.dumps(jobs)],
-                             capture_output=True, text=True, timeout=timeout_s, cwd=REPO, check=False)
+        run = subprocess.run(
+            ["node", str(PAGE_DIR / "render.mjs"), f"{url}/index.html", str(out), json.dumps(jobs)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            cwd=REPO,
+            check=False,
+        )
     if not (out / "result.json").is_file():
         raise AssertionError(f"render.mjs wrote no result ({run.returncode}):\n{run.stderr[-3000:]}")
     result = json.loads((out / "result.json").read_text())

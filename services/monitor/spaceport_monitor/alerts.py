@@ -9,9 +9,7 @@ from spaceport.criteria import CriterionResult, format_observed
 from spaceport.events import Alert, AlertData, Envelope
 from spaceport.events.metrics import Severity
 
-CRITICAL = frozenset(
-    {"stage_failed", "model_size", "sog_outputs", "training_steps", "gaussian_count", "failure_rate"}
-)
+CRITICAL = frozenset({"stage_failed", "model_size", "sog_outputs", "training_steps", "gaussian_count", "failure_rate"})
 CRITICAL_PREFIXES = ("dead_letters_",)
 _STAGES = frozenset({"client", "sfm", "trainer", "compressor", "monitor"})
 _COLOURS: dict[str, str] = {"info": "#439fe0", "warning": "#daa038", "critical": "#d00000"}

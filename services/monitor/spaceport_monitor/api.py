@@ -93,9 +93,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
             database = "error"
         if database != "ok":
             response.status_code = 503
-        return Health(
-            status="ok" if database == "ok" else "degraded", database=database, worker=ctx.worker_status()
-        )
+        return Health(status="ok" if database == "ok" else "degraded", database=database, worker=ctx.worker_status())
 
     @app.get("/jobs", dependencies=authed)
     def jobs(

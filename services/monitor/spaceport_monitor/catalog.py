@@ -68,9 +68,7 @@ _MONITOR = (
 def criteria_info(t: Thresholds, config: MonitorSettings) -> CriteriaInfo:
     """The criteria catalogue with the thresholds in force."""
     items = [
-        CriterionInfo(
-            name=n, stage=s, checks=c, severity=severity_of(n.replace("<service>", "x")), source=src
-        )
+        CriterionInfo(name=n, stage=s, checks=c, severity=severity_of(n.replace("<service>", "x")), source=src)
         for src, table in (("shared", _SHARED), ("monitor", _MONITOR))
         for n, s, c in table
     ]

@@ -37,9 +37,7 @@ class WebhookNotifier:
         """Send every pending alert once; returns how many were delivered."""
         now = time.monotonic()
         pending = [
-            p
-            for p in await asyncio.to_thread(self.repo.pending_webhooks)
-            if self._not_before.get(p.seq, 0.0) <= now
+            p for p in await asyncio.to_thread(self.repo.pending_webhooks) if self._not_before.get(p.seq, 0.0) <= now
         ]
         if not pending:
             return 0

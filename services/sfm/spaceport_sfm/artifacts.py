@@ -17,8 +17,19 @@ PARAMS = "params.json"
 LOG = "colmap.log"
 FAILURE = "failure.json"
 DIAGNOSTIC_COLUMNS = (
-    "name", "outcome", "explanation", "sharpness", "blurry", "exposure", "keypoints", "matched_images",
-    "best_match", "best_match_inliers", "next_overlap_inliers", "component", "model",
+    "name",
+    "outcome",
+    "explanation",
+    "sharpness",
+    "blurry",
+    "exposure",
+    "keypoints",
+    "matched_images",
+    "best_match",
+    "best_match_inliers",
+    "next_overlap_inliers",
+    "component",
+    "model",
 )
 
 
@@ -68,16 +79,23 @@ def portable(report: SfmReport) -> SfmReport:
     frames, turned photos), else `input`: the event's own images_uri.
     """
     attempts = tuple(
-        attempt.model_copy(update={"log_path": Path(LOG if attempt.number == len(report.attempts)
-                                                    else f"colmap-attempt-{attempt.number}.log")})
+        attempt.model_copy(
+            update={
+                "log_path": Path(
+                    LOG if attempt.number == len(report.attempts) else f"colmap-attempt-{attempt.number}.log"
+                )
+            }
+        )
         for attempt in report.attempts
     )
-    return report.model_copy(update={
-        "attempts": attempts,
-        "images_dir": Path("images") if report.images_changed and report.sparse_dir else Path("input"),
-        "sparse_dir": Path(SPARSE_DIR) if report.sparse_dir is not None else None,
-        "log_path": Path(LOG) if report.log_path is not None else None,
-    })
+    return report.model_copy(
+        update={
+            "attempts": attempts,
+            "images_dir": Path("images") if report.images_changed and report.sparse_dir else Path("input"),
+            "sparse_dir": Path(SPARSE_DIR) if report.sparse_dir is not None else None,
+            "log_path": Path(LOG) if report.log_path is not None else None,
+        }
+    )
 
 
 def diagnostics_csv(report: SfmReport) -> str:
@@ -89,6 +107,7 @@ def diagnostics_csv(report: SfmReport) -> str:
         row = image.model_dump()
         writer.writerow(["" if row[column] is None else row[column] for column in DIAGNOSTIC_COLUMNS])
     for skipped in report.skipped:
-        writer.writerow([skipped.name, f"skipped:{skipped.reason}", skipped.detail,
-                         *[""] * (len(DIAGNOSTIC_COLUMNS) - 3)])
+        writer.writerow(
+            [skipped.name, f"skipped:{skipped.reason}", skipped.detail, *[""] * (len(DIAGNOSTIC_COLUMNS) - 3)]
+        )
     return buffer.getvalue()

@@ -87,10 +87,15 @@ def run(request: ChildRequest) -> ChildResult:
             models[0].write(sparse_dir)
         images, pairs = database_stats(database)
         return ChildResult(
-            step_seconds={}, pairing=pairing, device="cuda" if uses_gpu() else "cpu",
-            guided_matching=guided_matching_applies(params), images=images, pairs=pairs,
+            step_seconds={},
+            pairing=pairing,
+            device="cuda" if uses_gpu() else "cpu",
+            guided_matching=guided_matching_applies(params),
+            images=images,
+            pairs=pairs,
             models=tuple(summarize(model, index) for index, model in enumerate(models)),
-            principal_point=check, sparse_dir=sparse_dir,
+            principal_point=check,
+            sparse_dir=sparse_dir,
         )
 
     result = clock.run("statistics", statistics)

@@ -42,29 +42,40 @@ def diagnose(accepted: Sequence[AcceptedImage], result: ChildResult) -> Diagnosi
         best = max(linked, key=lambda other: linked[other]) if linked else None
         following = next_of.get(image.name)
         outcome, explanation = _outcome(keypoints.get(image.name, 0), linked, model_of.get(image.name), best)
-        records.append(ImageDiagnostic(
-            name=image.name, outcome=outcome, explanation=explanation,
-            sharpness=round(image.quality.sharpness, 2), blurry=image.quality.sharpness < threshold,
-            exposure=exposure(image.quality), keypoints=keypoints.get(image.name, 0),
-            matched_images=len(linked), best_match=best, best_match_inliers=linked[best] if best else 0,
-            next_overlap_inliers=linked.get(following, 0) if following else None,
-            component=group_of.get(image.name), model=model_of.get(image.name),
-        ))
+        records.append(
+            ImageDiagnostic(
+                name=image.name,
+                outcome=outcome,
+                explanation=explanation,
+                sharpness=round(image.quality.sharpness, 2),
+                blurry=image.quality.sharpness < threshold,
+                exposure=exposure(image.quality),
+                keypoints=keypoints.get(image.name, 0),
+                matched_images=len(linked),
+                best_match=best,
+                best_match_inliers=linked[best] if best else 0,
+                next_overlap_inliers=linked.get(following, 0) if following else None,
+                component=group_of.get(image.name),
+                model=model_of.get(image.name),
+            )
+        )
     return Diagnosis(tuple(records), groups)
 
 
-def _outcome(
-    keypoints: int, linked: dict[str, int], model: int | None, best: str | None
-) -> tuple[ImageOutcome, str]:
+def _outcome(keypoints: int, linked: dict[str, int], model: int | None, best: str | None) -> tuple[ImageOutcome, str]:
     if model == 0:
         return "registered", "registered in the model"
     if model is not None:
         return "other_model", f"reconstructed in a separate model ({model}) not connected to the main one"
     if keypoints < MIN_USEFUL_KEYPOINTS:
-        return "no_features", (f"only {keypoints} features found: blurred, too dark or bright, "
-                               "or a plain surface (wall, sky, glass)")
+        return "no_features", (
+            f"only {keypoints} features found: blurred, too dark or bright, or a plain surface (wall, sky, glass)"
+        )
     if not linked or best is None:
-        return "no_matches", ("matches no other photo: it shows something else, "
-                              "or overlaps too little with its neighbours")
-    return "not_registered", (f"matched {len(linked)} photo(s) (best: {best}, {linked[best]} matches) "
-                              "but could not be placed: too little overlap or too short a baseline")
+        return "no_matches", (
+            "matches no other photo: it shows something else, or overlaps too little with its neighbours"
+        )
+    return "not_registered", (
+        f"matched {len(linked)} photo(s) (best: {best}, {linked[best]} matches) "
+        "but could not be placed: too little overlap or too short a baseline"
+    )

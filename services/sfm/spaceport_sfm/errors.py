@@ -3,9 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-FailureReason = Literal[
-    "unsafe_input", "unreadable_video", "sfm_crashed", "sfm_timeout", "sfm_error", "cancelled"
-]
+FailureReason = Literal["unsafe_input", "unreadable_video", "sfm_crashed", "sfm_timeout", "sfm_error", "cancelled"]
 
 
 class SfmError(Exception):

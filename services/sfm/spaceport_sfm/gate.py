@@ -85,5 +85,7 @@ def _photos_elsewhere(groups: Sequence[Component], in_model: set[str]) -> int:
 
 
 def _summary(metrics: SfmMetrics) -> str:
-    return (f"registered {metrics.images_registered}/{metrics.images_total} images, "
-            f"{metrics.points3d} points, mean reprojection error {metrics.mean_reprojection_error_px:.2f} px")
+    return (
+        f"registered {metrics.images_registered}/{metrics.images_total} images, "
+        f"{metrics.points3d} points, mean reprojection error {metrics.mean_reprojection_error_px:.2f} px"
+    )

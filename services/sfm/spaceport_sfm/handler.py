@@ -27,8 +27,12 @@ def make_handler(core: Core = reconstruct) -> Callable[[ImagesReady, StageContex
         """Reconstruct the job's photos; publish the model, or the reasons it was rejected."""
         params = event.data.options.sfm
         source = fetch_inputs(event, ctx)
-        options = RunOptions(threads=ctx.settings.threads, thresholds=ctx.settings.criteria,
-                             input_kind=event.data.input_kind, cancelled=ctx.cancel.is_set)
+        options = RunOptions(
+            threads=ctx.settings.threads,
+            thresholds=ctx.settings.criteria,
+            input_kind=event.data.input_kind,
+            cancelled=ctx.cancel.is_set,
+        )
         try:
             report = core(source, ctx.work_dir / "sfm", params, progress_to(ctx), options)
         except SfmCancelled:
@@ -39,19 +43,46 @@ def make_handler(core: Core = reconstruct) -> Callable[[ImagesReady, StageContex
             raise PermanentError(exc.message, reason=exc.reason) from exc
         stored = store_report(ctx.store, ctx.prefix(), report, event.data.images_uri)
         metrics = report.metrics
-        log.info("sfm_done", passed=report.passed, reason=report.reason, registered=metrics.images_registered,
-                 total=metrics.images_total, points=metrics.points3d, seconds=metrics.seconds)
+        log.info(
+            "sfm_done",
+            passed=report.passed,
+            reason=report.reason,
+            registered=metrics.images_registered,
+            total=metrics.images_total,
+            points=metrics.points3d,
+            seconds=metrics.seconds,
+        )
         skipped = tuple(SkippedInput(name=s.name, reason=s.reason, detail=s.detail) for s in report.skipped)
         if report.passed and stored.sparse_uri is not None:
-            return [event.answered_by(SfmCompleted, "sfm", data={
-                "sparse_uri": stored.sparse_uri, "images_uri": stored.images_uri,
-                "report_uri": stored.report_uri, "metrics": metrics, "options": event.data.options,
-                "hints": report.hints, "skipped": skipped,
-            })]
-        return [event.answered_by(SfmRejected, "sfm", data={
-            "reason": report.reason or "no_reconstruction", "message": report.message,
-            "metrics": metrics, "hints": report.hints, "report_uri": stored.report_uri, "skipped": skipped,
-        })]
+            return [
+                event.answered_by(
+                    SfmCompleted,
+                    "sfm",
+                    data={
+                        "sparse_uri": stored.sparse_uri,
+                        "images_uri": stored.images_uri,
+                        "report_uri": stored.report_uri,
+                        "metrics": metrics,
+                        "options": event.data.options,
+                        "hints": report.hints,
+                        "skipped": skipped,
+                    },
+                )
+            ]
+        return [
+            event.answered_by(
+                SfmRejected,
+                "sfm",
+                data={
+                    "reason": report.reason or "no_reconstruction",
+                    "message": report.message,
+                    "metrics": metrics,
+                    "hints": report.hints,
+                    "report_uri": stored.report_uri,
+                    "skipped": skipped,
+                },
+            )
+        ]
 
     return on_images_ready
 
@@ -69,8 +100,9 @@ def fetch_inputs(event: ImagesReady, ctx: StageContext) -> Path:
     except UnsafeKey as exc:
         raise PermanentError(f"an input name escapes the job folder: {exc}", reason="unsafe_input") from exc
     except (ValueError, ObjectNotFound) as exc:
-        raise PermanentError(f"cannot read the images at {event.data.images_uri}: {exc}",
-                             reason="bad_images_uri") from exc
+        raise PermanentError(
+            f"cannot read the images at {event.data.images_uri}: {exc}", reason="bad_images_uri"
+        ) from exc
     return target
 
 

@@ -12,8 +12,11 @@ LISTED = 5
 OUTCOME_ADVICE: tuple[tuple[ImageOutcome, str, str], ...] = (
     ("no_features", "have almost no texture", "include textured surfaces, not plain walls, sky or glass."),
     ("no_matches", "match no other photo", "they show something else or overlap too little with the rest."),
-    ("not_registered", "matched others but could not be placed",
-     "take more photos around them, moving sideways rather than turning on the spot."),
+    (
+        "not_registered",
+        "matched others but could not be placed",
+        "take more photos around them, moving sideways rather than turning on the spot.",
+    ),
 )
 WEAK_LINK_INLIERS = 50
 """Consecutive photos sharing fewer verified matches than this are a weak link in the capture."""
@@ -27,21 +30,28 @@ def _names(items: Sequence[ImageDiagnostic | SkippedFile], most: int = LISTED) -
 def input_hints(reason: SfmRejectReason, min_images: int, min_side_px: int) -> list[str]:
     """What to do when the upload itself cannot be reconstructed."""
     if reason == "images_too_small":
-        return [f"Upload photos at least {min_side_px} px on their short side; full-resolution phone photos "
-                "work best."]
+        return [f"Upload photos at least {min_side_px} px on their short side; full-resolution phone photos work best."]
     if reason == "too_few_images":
-        return [f"Upload at least {min_images} photos (20-100 is typical): walk around the subject and take "
-                "a photo every few steps, each overlapping its neighbours by 60-80%."]
-    return ["Upload JPEG or PNG photos, or one video (mp4/mov). HEIC, WebP and RAW files are not read: "
-            "convert them to JPEG first."]
+        return [
+            f"Upload at least {min_images} photos (20-100 is typical): walk around the subject and take "
+            "a photo every few steps, each overlapping its neighbours by 60-80%."
+        ]
+    return [
+        "Upload JPEG or PNG photos, or one video (mp4/mov). HEIC, WebP and RAW files are not read: "
+        "convert them to JPEG first."
+    ]
 
 
 def skipped_hints(skipped: Sequence[SkippedFile]) -> list[str]:
     """Which uploaded files were left out."""
     hints = []
-    labels = (("corrupt", "could not be decoded (damaged or truncated)"), ("not_an_image", "are not images"),
-              ("unsupported_format", "are in a format not read"), ("too_small", "are too small"),
-              ("duplicate", "are duplicates of other photos"))
+    labels = (
+        ("corrupt", "could not be decoded (damaged or truncated)"),
+        ("not_an_image", "are not images"),
+        ("unsupported_format", "are in a format not read"),
+        ("too_small", "are too small"),
+        ("duplicate", "are duplicates of other photos"),
+    )
     for reason, label in labels:
         files = [item for item in skipped if item.reason == reason]
         if files:
@@ -54,13 +64,16 @@ def reconstruction_hints(diagnosis: Diagnosis, reason: SfmRejectReason | None) -
     hints = _group_hints(diagnosis.components, reason)
     blurry = [image for image in diagnosis.images if image.blurry]
     if blurry:
-        hints.append(f"{len(blurry)} photo(s) look blurred ({_names(blurry)}): hold the phone still, "
-                     "add light, or retake them.")
+        hints.append(
+            f"{len(blurry)} photo(s) look blurred ({_names(blurry)}): hold the phone still, add light, or retake them."
+        )
     dark = [image for image in diagnosis.images if image.exposure == "dark"]
     bright = [image for image in diagnosis.images if image.exposure == "bright"]
     if dark or bright:
-        hints.append(f"{len(dark) + len(bright)} photo(s) are badly exposed ({_names(dark + bright)}): "
-                     "avoid shooting into the light and very dark corners.")
+        hints.append(
+            f"{len(dark) + len(bright)} photo(s) are badly exposed ({_names(dark + bright)}): "
+            "avoid shooting into the light and very dark corners."
+        )
     for outcome, problem, advice in OUTCOME_ADVICE:
         images = diagnosis.with_outcome(outcome)
         if images:
@@ -68,8 +81,10 @@ def reconstruction_hints(diagnosis: Diagnosis, reason: SfmRejectReason | None) -
     if reason != "disconnected_scenes":
         hints.extend(_weak_link_hints(diagnosis.images))
     if reason == "high_reprojection_error":
-        hints.append("Points do not line up well: keep the zoom fixed, avoid moving objects and people, "
-                     "and hold still while each photo is taken.")
+        hints.append(
+            "Points do not line up well: keep the zoom fixed, avoid moving objects and people, "
+            "and hold still while each photo is taken."
+        )
     return hints
 
 
@@ -79,8 +94,10 @@ def _group_hints(groups: Sequence[Component], reason: SfmRejectReason | None) ->
         return []
     described = "; ".join(f"{s.size} photos ({s.images[0]} ... {s.images[-1]})" for s in scenes)
     if reason == "disconnected_scenes":
-        return [f"The photos form {len(scenes)} unrelated groups: {described}. Upload one scene per job, "
-                "or add photos that connect the groups."]
+        return [
+            f"The photos form {len(scenes)} unrelated groups: {described}. Upload one scene per job, "
+            "or add photos that connect the groups."
+        ]
     return [f"Some photos form separate groups that were left out: {described}."]
 
 
@@ -88,10 +105,15 @@ def _weak_link_hints(images: Sequence[ImageDiagnostic]) -> list[str]:
     """Where the capture breaks: a registered photo and the unregistered next one share few matches."""
     by_name = {image.name: image for image in images}
     ordered = sorted(by_name)
-    weak = [by_name[a] for a, b in pairwise(ordered)
-            if (by_name[a].outcome == "registered") != (by_name[b].outcome == "registered")
-            and (by_name[a].next_overlap_inliers or 0) < WEAK_LINK_INLIERS]
+    weak = [
+        by_name[a]
+        for a, b in pairwise(ordered)
+        if (by_name[a].outcome == "registered") != (by_name[b].outcome == "registered")
+        and (by_name[a].next_overlap_inliers or 0) < WEAK_LINK_INLIERS
+    ]
     if not weak:
         return []
-    return [f"The capture breaks after {_names(weak)}: the next photo shares few features with it. Take more "
-            "photos there so that neighbours overlap by 60-80%."]
+    return [
+        f"The capture breaks after {_names(weak)}: the next photo shares few features with it. Take more "
+        "photos there so that neighbours overlap by 60-80%."
+    ]

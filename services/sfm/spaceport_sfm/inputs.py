@@ -112,22 +112,27 @@ def _unpack(archive: Path, target: Path) -> list[_Candidate]:
     return [_Candidate(f"{prefix}/{m.filename}", target / m.filename) for m in members]
 
 
-def _admit(
-    candidate: _Candidate, images_dir: Path, min_side_px: int, seen: _Seen
-) -> AcceptedImage | SkippedFile:
+def _admit(candidate: _Candidate, images_dir: Path, min_side_px: int, seen: _Seen) -> AcceptedImage | SkippedFile:
     name = candidate.name
     suffix = candidate.path.suffix.lower()
     if suffix in UNREAD_SUFFIXES:
-        return SkippedFile(name=name, reason="unsupported_format",
-                           detail=f"{suffix[1:].upper()} is not read; convert it to JPEG")
+        return SkippedFile(
+            name=name, reason="unsupported_format", detail=f"{suffix[1:].upper()} is not read; convert it to JPEG"
+        )
     try:
         with Image.open(candidate.path) as image:
             if image.format not in IMAGE_FORMATS:
-                return SkippedFile(name=name, reason="unsupported_format",
-                                   detail=f"{image.format} is not read; convert it to JPEG or PNG")
+                return SkippedFile(
+                    name=name,
+                    reason="unsupported_format",
+                    detail=f"{image.format} is not read; convert it to JPEG or PNG",
+                )
             if image.width * image.height > MAX_MEGAPIXELS * 1e6:
-                return SkippedFile(name=name, reason="too_large",
-                                   detail=f"{image.width}x{image.height} is over {MAX_MEGAPIXELS:.0f} MP")
+                return SkippedFile(
+                    name=name,
+                    reason="too_large",
+                    detail=f"{image.width}x{image.height} is over {MAX_MEGAPIXELS:.0f} MP",
+                )
             image.load()
             upright, rotated = _upright(image)
     except UnidentifiedImageError:
@@ -136,8 +141,11 @@ def _admit(
         return SkippedFile(name=name, reason="corrupt", detail=f"cannot be decoded: {exc}")
     width, height = upright.size
     if min(width, height) < min_side_px:
-        return SkippedFile(name=name, reason="too_small",
-                           detail=f"{width}x{height} px (need at least {min_side_px} px on the short side)")
+        return SkippedFile(
+            name=name,
+            reason="too_small",
+            detail=f"{width}x{height} px (need at least {min_side_px} px on the short side)",
+        )
     grey = downscaled_grey(np.asarray(upright.convert("L")))
     duplicate_of = _duplicate_of(candidate, grey, (width, height), seen)
     if duplicate_of is not None:
@@ -169,9 +177,7 @@ def _save_upright(image: Image.Image, image_exif: Image.Exif, target: Path) -> N
         rgb.save(target, format="JPEG", quality=95, exif=image_exif.tobytes())
 
 
-def _duplicate_of(
-    candidate: _Candidate, grey: NDArray[np.uint8], size: tuple[int, int], seen: _Seen
-) -> str | None:
+def _duplicate_of(candidate: _Candidate, grey: NDArray[np.uint8], size: tuple[int, int], seen: _Seen) -> str | None:
     digest = hashlib.sha256(candidate.path.read_bytes()).hexdigest()
     if digest in seen.digests:
         return seen.digests[digest]

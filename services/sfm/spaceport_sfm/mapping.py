@@ -21,7 +21,11 @@ PRINCIPAL_POINT_MIN_IMAGES = 15
 
 
 def run_mapper(
-    database: Path, images_dir: Path, out_dir: Path, params: SfmParams, threads: int,
+    database: Path,
+    images_dir: Path,
+    out_dir: Path,
+    params: SfmParams,
+    threads: int,
     on_registered: Callable[[int], None],
 ) -> list[pycolmap.Reconstruction]:
     """Every model the mapper built, largest (most registered images) first; empty when none."""
@@ -31,8 +35,9 @@ def run_mapper(
         models = pycolmap.global_mapping(database, images_dir, out_dir, options=options)
     else:
         incremental = mapper_options(pycolmap.IncrementalPipelineOptions(), threads)
-        models = pycolmap.incremental_mapping(database, images_dir, out_dir, options=incremental,
-                                              next_image_callback=_Counter(on_registered))
+        models = pycolmap.incremental_mapping(
+            database, images_dir, out_dir, options=incremental, next_image_callback=_Counter(on_registered)
+        )
     return sorted(models.values(), key=lambda m: (m.num_reg_images(), m.num_points3D()), reverse=True)
 
 
@@ -60,7 +65,10 @@ def refine_principal_point(
     error_before = model.compute_mean_reprojection_error()
     if model.num_reg_images() < PRINCIPAL_POINT_MIN_IMAGES:
         return model, PrincipalPointCheck(
-            applied=False, shift_px=0.0, limit_px=0.0, reprojection_error_before_px=error_before,
+            applied=False,
+            shift_px=0.0,
+            limit_px=0.0,
+            reprojection_error_before_px=error_before,
             reprojection_error_after_px=error_before,
             note=f"not refined: {model.num_reg_images()} images (need {PRINCIPAL_POINT_MIN_IMAGES})",
         )
@@ -75,8 +83,11 @@ def refine_principal_point(
     if not applied:
         log.warning("principal_point_reverted", shift_px=shift, limit_px=limit)
     check = PrincipalPointCheck(
-        applied=applied, shift_px=shift, limit_px=limit,
-        reprojection_error_before_px=error_before, reprojection_error_after_px=error_after,
+        applied=applied,
+        shift_px=shift,
+        limit_px=limit,
+        reprojection_error_before_px=error_before,
+        reprojection_error_after_px=error_after,
         note="refined" if applied else "reverted: moved too far or raised the error",
     )
     return (refined if applied else model), check
@@ -87,7 +98,8 @@ def _largest_shift(before: pycolmap.Reconstruction, after: pycolmap.Reconstructi
     moves = []
     for camera_id, camera in after.cameras.items():
         old = before.cameras[camera_id]
-        shift = float(np.hypot(camera.principal_point_x - old.principal_point_x,
-                               camera.principal_point_y - old.principal_point_y))
+        shift = float(
+            np.hypot(camera.principal_point_x - old.principal_point_x, camera.principal_point_y - old.principal_point_y)
+        )
         moves.append((shift, PRINCIPAL_POINT_LIMIT * max(camera.width, camera.height)))
     return max(moves, key=lambda move: move[0] / move[1])

@@ -18,9 +18,7 @@ SPATIAL_PRIOR_SHARE = 0.8
 """Spatial pairing needs GPS (pose priors) on at least this share of the images."""
 
 
-def choose_pairing(
-    params: SfmParams, image_count: int, input_kind: InputKind, pose_priors: int
-) -> PairingChoice:
+def choose_pairing(params: SfmParams, image_count: int, input_kind: InputKind, pose_priors: int) -> PairingChoice:
     """Sequential for video frames, exhaustive for small sets, spatial (GPS) or retrieval for large ones."""
     has_priors = image_count > 0 and pose_priors >= SPATIAL_PRIOR_SHARE * image_count
     if params.pairing == "spatial" and not has_priors:
@@ -35,9 +33,7 @@ def choose_pairing(
     return "spatial" if has_priors else "retrieval"
 
 
-def match(
-    database: Path, work_dir: Path, params: SfmParams, input_kind: InputKind, threads: int
-) -> PairingChoice:
+def match(database: Path, work_dir: Path, params: SfmParams, input_kind: InputKind, threads: int) -> PairingChoice:
     """Match the images of `database` with the pairing the input calls for; returns the pairing used."""
     with pycolmap.Database.open(database) as db:
         image_count, pose_priors = db.num_images(), db.num_pose_priors()
@@ -45,8 +41,9 @@ def match(
     options = matching_options(params, threads)
     log.info("matching", pairing=choice, images=image_count, guided=options.guided_matching)
     if choice == "exhaustive":
-        pycolmap.match_exhaustive(database, matching_options=options,
-                                  pairing_options=pycolmap.ExhaustivePairingOptions(block_size=25))
+        pycolmap.match_exhaustive(
+            database, matching_options=options, pairing_options=pycolmap.ExhaustivePairingOptions(block_size=25)
+        )
     elif choice == "sequential":
         pairing = pycolmap.SequentialPairingOptions(
             overlap=params.sequential_overlap, quadratic_overlap=True, loop_detection=False

@@ -21,8 +21,11 @@ from spaceport_sfm.runner import CHILD_COMMAND, run_child
 log = structlog.get_logger(__name__)
 
 STEP_SPANS: dict[str, tuple[float, float]] = {
-    "validation": (0.0, 0.05), "extraction": (0.05, 0.35), "matching": (0.35, 0.65),
-    "mapping": (0.65, 0.95), "statistics": (0.95, 0.99),
+    "validation": (0.0, 0.05),
+    "extraction": (0.05, 0.35),
+    "matching": (0.35, 0.65),
+    "mapping": (0.65, 0.95),
+    "statistics": (0.95, 0.99),
 }
 """Where each step of an attempt sits in the job's progress; 1.0 is sent once the verdict is known."""
 
@@ -79,7 +82,10 @@ class _Attempt:
 
 
 def reconstruct(
-    images_dir: Path, work_dir: Path, params: SfmParams, progress: ProgressFn | None = None,
+    images_dir: Path,
+    work_dir: Path,
+    params: SfmParams,
+    progress: ProgressFn | None = None,
     options: RunOptions | None = None,
 ) -> SfmReport:
     """Validate, extract, match, map and gate; one heavier second attempt before a rejection."""
@@ -109,11 +115,16 @@ def reconstruct(
     return _final_report(prepared, attempts, validation_s, time.monotonic() - start)
 
 
-def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: RunOptions,
-             notify: _Monotonic, number: int) -> _Attempt:
+def _attempt(
+    prepared: PreparedInput, work_dir: Path, params: SfmParams, run: RunOptions, notify: _Monotonic, number: int
+) -> _Attempt:
     request = ChildRequest(
-        images_dir=prepared.images_dir, image_names=tuple(image.name for image in prepared.accepted),
-        work_dir=work_dir, params=params, threads=run.threads or -1, input_kind=prepared.input_kind,
+        images_dir=prepared.images_dir,
+        image_names=tuple(image.name for image in prepared.accepted),
+        work_dir=work_dir,
+        params=params,
+        threads=run.threads or -1,
+        input_kind=prepared.input_kind,
     )
 
     scale = notify.attempt_scale(number)
@@ -127,23 +138,35 @@ def _attempt(prepared: PreparedInput, work_dir: Path, params: SfmParams, run: Ru
     diagnosis = diagnose(prepared.accepted, result)
     metrics = attempt_metrics(result, len(prepared.accepted), params, diagnosis.components)
     verdict = judge(metrics, run.thresholds, diagnosis.components)
-    log.info("sfm_attempt", number=number, profile=params.profile, passed=verdict.passed,
-             reason=verdict.reason, registered=metrics.images_registered, total=metrics.images_total,
-             points=metrics.points3d)
+    log.info(
+        "sfm_attempt",
+        number=number,
+        profile=params.profile,
+        passed=verdict.passed,
+        reason=verdict.reason,
+        registered=metrics.images_registered,
+        total=metrics.images_total,
+        points=metrics.points3d,
+    )
     report = AttemptReport(
-        number=number, params=params, pairing=result.pairing, device=result.device,
-        guided_matching=result.guided_matching, step_seconds=result.step_seconds,
-        step_cpu_seconds=result.step_cpu_seconds, models=result.models,
-        principal_point=result.principal_point, gate=verdict.results, passed=verdict.passed,
+        number=number,
+        params=params,
+        pairing=result.pairing,
+        device=result.device,
+        guided_matching=result.guided_matching,
+        step_seconds=result.step_seconds,
+        step_cpu_seconds=result.step_cpu_seconds,
+        models=result.models,
+        principal_point=result.principal_point,
+        gate=verdict.results,
+        passed=verdict.passed,
         reason=verdict.reason,
         log_path=work_dir / "colmap.log",
     )
     return _Attempt(report, result, diagnosis, verdict)
 
 
-def _final_report(
-    prepared: PreparedInput, attempts: list[_Attempt], validation_s: float, seconds: float
-) -> SfmReport:
+def _final_report(prepared: PreparedInput, attempts: list[_Attempt], validation_s: float, seconds: float) -> SfmReport:
     final = attempts[-1]
     steps: dict[str, float] = {"validation": validation_s}
     for attempt in attempts:
@@ -151,30 +174,50 @@ def _final_report(
             steps[step] = round(steps.get(step, 0.0) + value, 3)
     metrics = attempt_metrics(
         final.result, len(prepared.accepted), final.report.params, final.diagnosis.components
-    ).model_copy(
-        update={"attempts": len(attempts), "step_seconds": steps, "seconds": round(seconds, 3)}
-    )
+    ).model_copy(update={"attempts": len(attempts), "step_seconds": steps, "seconds": round(seconds, 3)})
     hints = [*reconstruction_hints(final.diagnosis, final.verdict.reason), *skipped_hints(prepared.skipped)]
     return SfmReport(
-        passed=final.verdict.passed, reason=final.verdict.reason, message=final.verdict.message,
-        hints=tuple(hints), metrics=metrics, gate=final.verdict.results,
-        attempts=tuple(attempt.report for attempt in attempts), images=final.diagnosis.images,
-        skipped=prepared.skipped, components=final.diagnosis.components, input_kind=prepared.input_kind,
-        video=prepared.video, images_dir=prepared.images_dir, images_changed=prepared.changed,
+        passed=final.verdict.passed,
+        reason=final.verdict.reason,
+        message=final.verdict.message,
+        hints=tuple(hints),
+        metrics=metrics,
+        gate=final.verdict.results,
+        attempts=tuple(attempt.report for attempt in attempts),
+        images=final.diagnosis.images,
+        skipped=prepared.skipped,
+        components=final.diagnosis.components,
+        input_kind=prepared.input_kind,
+        video=prepared.video,
+        images_dir=prepared.images_dir,
+        images_changed=prepared.changed,
         sparse_dir=final.result.sparse_dir if final.verdict.passed else None,
         log_path=final.report.log_path,
     )
 
 
-def _input_report(prepared: PreparedInput, params: SfmParams, rejection: InputRejection,
-                  validation_s: float) -> SfmReport:
-    metrics = SfmMetrics(images_total=len(prepared.accepted), images_registered=0, points3d=0,
-                         camera_model=params.camera_model, profile=params.profile,
-                         step_seconds={"validation": validation_s}, seconds=validation_s)
-    hints = [*input_hints(rejection.reason, params.min_images, params.min_side_px),
-             *skipped_hints(prepared.skipped)]
+def _input_report(
+    prepared: PreparedInput, params: SfmParams, rejection: InputRejection, validation_s: float
+) -> SfmReport:
+    metrics = SfmMetrics(
+        images_total=len(prepared.accepted),
+        images_registered=0,
+        points3d=0,
+        camera_model=params.camera_model,
+        profile=params.profile,
+        step_seconds={"validation": validation_s},
+        seconds=validation_s,
+    )
+    hints = [*input_hints(rejection.reason, params.min_images, params.min_side_px), *skipped_hints(prepared.skipped)]
     return SfmReport(
-        passed=False, reason=rejection.reason, message=rejection.message, hints=tuple(hints), metrics=metrics,
-        skipped=prepared.skipped, input_kind=prepared.input_kind, video=prepared.video,
-        images_dir=prepared.images_dir, images_changed=prepared.changed,
+        passed=False,
+        reason=rejection.reason,
+        message=rejection.message,
+        hints=tuple(hints),
+        metrics=metrics,
+        skipped=prepared.skipped,
+        input_kind=prepared.input_kind,
+        video=prepared.video,
+        images_dir=prepared.images_dir,
+        images_changed=prepared.changed,
     )

@@ -41,24 +41,32 @@ def prepare_inputs(source: Path, work_dir: Path, params: SfmParams, input_kind: 
     if not use_video:
         if input_kind == "video":
             log.warning("video_expected_photos_found", photos=len(scan.accepted))
-        ignored = [SkippedFile(name=v.name, reason="video_ignored", detail="a video among photos is not used")
-                   for v in scan.videos]
-        return PreparedInput(scan.images_dir, scan.accepted, (*scan.skipped, *ignored), "photos",
-                             changed=scan.changed)
+        ignored = [
+            SkippedFile(name=v.name, reason="video_ignored", detail="a video among photos is not used")
+            for v in scan.videos
+        ]
+        return PreparedInput(scan.images_dir, scan.accepted, (*scan.skipped, *ignored), "photos", changed=scan.changed)
     return _from_video(scan, work_dir, params)
 
 
 def _from_video(scan: InputScan, work_dir: Path, params: SfmParams) -> PreparedInput:
     video, *others = scan.videos
     report, _ = extract_frames(video, work_dir / "frames", params.video_target_frames)
-    frames = scan_inputs(work_dir / "frames", work_dir / "video_images", work_dir / "unpacked",
-                         params.min_side_px)
+    frames = scan_inputs(work_dir / "frames", work_dir / "video_images", work_dir / "unpacked", params.min_side_px)
     first_only = f"only the first video ({video.name}) is used"
     left_out = [SkippedFile(name=v.name, reason="video_ignored", detail=first_only) for v in others]
-    left_out += [SkippedFile(name=a.name, reason="video_ignored", detail="photos beside a video are not used")
-                 for a in scan.accepted]
-    return PreparedInput(frames.images_dir, frames.accepted, (*scan.skipped, *left_out, *frames.skipped),
-                         "video", video=report, changed=True)
+    left_out += [
+        SkippedFile(name=a.name, reason="video_ignored", detail="photos beside a video are not used")
+        for a in scan.accepted
+    ]
+    return PreparedInput(
+        frames.images_dir,
+        frames.accepted,
+        (*scan.skipped, *left_out, *frames.skipped),
+        "video",
+        video=report,
+        changed=True,
+    )
 
 
 def input_rejection(prepared: PreparedInput, params: SfmParams) -> InputRejection | None:
@@ -68,9 +76,12 @@ def input_rejection(prepared: PreparedInput, params: SfmParams) -> InputRejectio
         return None
     too_small = [item for item in prepared.skipped if item.reason == "too_small"]
     if too_small and count + len(too_small) >= params.min_images:
-        return InputRejection("images_too_small", f"{len(too_small)} of {count + len(too_small)} images are "
-                              f"smaller than {params.min_side_px} px on their short side; "
-                              f"{count} usable (need at least {params.min_images})")
+        return InputRejection(
+            "images_too_small",
+            f"{len(too_small)} of {count + len(too_small)} images are "
+            f"smaller than {params.min_side_px} px on their short side; "
+            f"{count} usable (need at least {params.min_images})",
+        )
     if count == 0:
         found = len(prepared.skipped)
         detail = f" ({found} file(s), none a usable JPEG or PNG photo)" if found else " (the upload is empty)"

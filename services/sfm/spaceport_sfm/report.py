@@ -9,8 +9,9 @@ from spaceport.criteria import CriterionResult
 from spaceport.events import SfmMetrics, SfmRejectReason
 from spaceport.params import SfmParams
 
-SkipReason = Literal["not_an_image", "corrupt", "unsupported_format", "too_small", "too_large", "duplicate",
-                     "video_ignored"]
+SkipReason = Literal[
+    "not_an_image", "corrupt", "unsupported_format", "too_small", "too_large", "duplicate", "video_ignored"
+]
 ImageOutcome = Literal["registered", "other_model", "not_registered", "no_matches", "no_features"]
 Exposure = Literal["ok", "dark", "bright"]
 InputKind = Literal["photos", "video"]

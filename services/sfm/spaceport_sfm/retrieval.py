@@ -32,9 +32,7 @@ def build_vocabulary(per_image: list[Descriptors], seed: int = 0) -> NDArray[np.
     return centres.astype(np.float32)
 
 
-def tfidf_histograms(
-    per_image: list[Descriptors], vocabulary: NDArray[np.float32], seed: int = 0
-) -> Histograms:
+def tfidf_histograms(per_image: list[Descriptors], vocabulary: NDArray[np.float32], seed: int = 0) -> Histograms:
     """[images, words] L2-normalised tf-idf histograms of each image's visual words."""
     rng = np.random.default_rng(seed)
     counts = np.zeros((len(per_image), len(vocabulary)), dtype=np.float32)

@@ -45,8 +45,11 @@ def run_child(
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
             [*command, str(request_path), str(result_path)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log_file,
-            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     lines: queue.Queue[ChildProgress] = queue.Queue()
     reader = threading.Thread(target=_read_progress, args=(process.stdout, lines), daemon=True)
@@ -94,8 +97,9 @@ class _Relay:
         return int(matches[-1][0]), int(matches[-1][1])
 
 
-def _supervise(process: subprocess.Popen[bytes], deadline: float, timeout_s: float,
-               cancelled: Callable[[], bool], relay: _Relay) -> None:
+def _supervise(
+    process: subprocess.Popen[bytes], deadline: float, timeout_s: float, cancelled: Callable[[], bool], relay: _Relay
+) -> None:
     while True:
         try:
             process.wait(timeout=POLL_S)
@@ -108,8 +112,9 @@ def _supervise(process: subprocess.Popen[bytes], deadline: float, timeout_s: flo
             raise SfmCancelled(log_path=relay.log_path)
         if time.monotonic() > deadline:
             _kill(process)
-            raise SfmError("sfm_timeout", f"pycolmap did not finish within {timeout_s:.0f} s and was stopped",
-                           relay.log_path)
+            raise SfmError(
+                "sfm_timeout", f"pycolmap did not finish within {timeout_s:.0f} s and was stopped", relay.log_path
+            )
 
 
 def _read_progress(stream: IO[bytes] | None, lines: "queue.Queue[ChildProgress]") -> None:

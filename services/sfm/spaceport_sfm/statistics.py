@@ -15,8 +15,10 @@ def database_stats(database: Path) -> tuple[tuple[ImageStats, ...], tuple[PairSt
     """Keypoints per image, and every pair that survived geometric verification."""
     with pycolmap.Database.open(database) as db:
         images = {image.image_id: image.name for image in db.read_all_images()}
-        stats = tuple(ImageStats(name=name, keypoints=db.num_keypoints_for_image(image_id))
-                      for image_id, name in sorted(images.items(), key=lambda item: item[1]))
+        stats = tuple(
+            ImageStats(name=name, keypoints=db.num_keypoints_for_image(image_id))
+            for image_id, name in sorted(images.items(), key=lambda item: item[1])
+        )
         pair_ids, geometries = db.read_two_view_geometries()
     pairs = []
     for pair_id, geometry in zip(pair_ids, geometries, strict=True):

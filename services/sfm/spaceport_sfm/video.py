@@ -40,8 +40,12 @@ def extract_frames(video: Path, out_dir: Path, target_frames: int) -> tuple[Vide
             names.append(name)
     total = max(frame_count, max(scores) + 1)
     report = VideoReport(
-        source=video.name, frames_total=total, fps=fps, duration_s=total / fps if fps > 0 else 0.0,
-        frames_kept=len(names), frames_dropped_blurry=dropped,
+        source=video.name,
+        frames_total=total,
+        fps=fps,
+        duration_s=total / fps if fps > 0 else 0.0,
+        frames_kept=len(names),
+        frames_dropped_blurry=dropped,
         sharpness_threshold=blur_threshold(list(scores.values())),
     )
     log.info("video_frames_extracted", video=video.name, kept=len(names), scored=len(scores), dropped=dropped)

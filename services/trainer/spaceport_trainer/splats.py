@@ -76,5 +76,3 @@ def set_means_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
     for group in optimizer.param_groups:
         if group["name"] == "means":
             group["lr"] = lr
-
-

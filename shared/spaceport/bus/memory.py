@@ -119,9 +119,7 @@ class MemoryBus:
         spec = QueueSpec(f"watch-{self._watchers}", patterns, prefetch=1, delivery_limit=1_000_000)
         return await self.consume(spec, handler)
 
-    async def _consumer(
-        self, queue: _Queue, handler: DeliveryHandler, subscription: MemorySubscription
-    ) -> None:
+    async def _consumer(self, queue: _Queue, handler: DeliveryHandler, subscription: MemorySubscription) -> None:
         while True:
             async with queue.wakeup:
                 await queue.wakeup.wait_for(lambda: bool(queue.ready))

@@ -121,9 +121,7 @@ class RabbitBus:
 
     async def _declare_queue(self, channel: AbstractRobustChannel, spec: QueueSpec) -> AbstractQueue:
         await self._declare_exchanges(channel)
-        dlq = await channel.declare_queue(
-            spec.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
-        )
+        dlq = await channel.declare_queue(spec.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
         await dlq.bind(self._dlx_name, routing_key=spec.service)
         queue = await channel.declare_queue(
             spec.queue,

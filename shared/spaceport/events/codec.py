@@ -18,14 +18,7 @@ from spaceport.events.catalog import (
 from spaceport.events.envelope import SCHEMA_VERSION, check_job_id
 
 Event = Annotated[
-    ImagesReady
-    | SfmCompleted
-    | SfmRejected
-    | ModelTrained
-    | Compressed
-    | StageFailed
-    | StageProgress
-    | Alert,
+    ImagesReady | SfmCompleted | SfmRejected | ModelTrained | Compressed | StageFailed | StageProgress | Alert,
     Field(discriminator="type"),
 ]
 EVENT_TYPES: tuple[type, ...] = (
@@ -100,9 +93,7 @@ def parse_event(body: bytes | str) -> Event:
     try:
         return _ADAPTER.validate_python(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
         raise MalformedEvent(f"invalid {kind} event: {problems}", job_id, event_id) from exc
 
 

@@ -74,9 +74,7 @@ class Envelope(BaseModel):
 
     def answered_by(self, cls: type[E], source: str, **fields: object) -> E:
         """An event of type `cls` answering this one: same job, causation set to this id."""
-        return cls.model_validate(
-            {"source": source, "job_id": self.job_id, "causation_id": self.id, **fields}
-        )
+        return cls.model_validate({"source": source, "job_id": self.job_id, "causation_id": self.id, **fields})
 
     def with_time(self, time: datetime) -> Self:
         """The same event stamped with another time (for golden files)."""

@@ -19,9 +19,7 @@ class SfmMetrics(Payload):
     """What one reconstruction achieved, and what each step cost."""
 
     images_total: int = Field(ge=0)
-    images_registered: int = Field(
-        ge=0, description="registered in the model passed downstream (the largest)"
-    )
+    images_registered: int = Field(ge=0, description="registered in the model passed downstream (the largest)")
     points3d: int = Field(ge=0)
     mean_track_length: float = Field(default=0.0, ge=0)
     mean_reprojection_error_px: float = Field(default=0.0, ge=0)

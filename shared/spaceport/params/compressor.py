@@ -15,9 +15,7 @@ MAX_PALETTE_SIZE = 65_536
 class CompressParams(Params):
     """How to encode a trained model as SOG v2 (the wire form is pinned by the kernel's golden events)."""
 
-    sh_bands: int = Field(
-        default=3, ge=0, le=3, description="higher-order SH bands kept (fewer if the PLY has fewer)"
-    )
+    sh_bands: int = Field(default=3, ge=0, le=3, description="higher-order SH bands kept (fewer if the PLY has fewer)")
     ordering: Ordering = Field(
         default="morton", description="texel order: Z-order of the position codes, or that refined by PLAS"
     )

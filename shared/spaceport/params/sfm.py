@@ -12,11 +12,21 @@ Pairing = Literal["auto", "exhaustive", "sequential", "spatial", "retrieval"]
 Mapper = Literal["incremental", "global"]
 
 PROFILE_ORDER: tuple[SfmProfile, ...] = ("fast", "default", "enhanced")
-TUNING_FIELDS = frozenset({
-    "max_image_size", "max_num_features", "first_octave", "num_octaves", "octave_resolution",
-    "default_focal_length_factor", "guided_matching", "max_ratio", "max_distance", "cross_check",
-    "max_num_matches",
-})
+TUNING_FIELDS = frozenset(
+    {
+        "max_image_size",
+        "max_num_features",
+        "first_octave",
+        "num_octaves",
+        "octave_resolution",
+        "default_focal_length_factor",
+        "guided_matching",
+        "max_ratio",
+        "max_distance",
+        "cross_check",
+        "max_num_matches",
+    }
+)
 """The fields a profile sets; every other field is the job's own choice and survives a profile change."""
 
 
@@ -41,16 +51,18 @@ class SfmParams(Params):
     single_camera: bool = Field(default=True, description="one camera for all images (one phone, one lens)")
     # matching
     guided_matching: bool = Field(
-        default=False, description="applied only where pycolmap runs SIFT on a GPU: on a CPU it is "
-        "10-20x slower and took 20 GB of RAM on a 6 MP photo set"
+        default=False,
+        description="applied only where pycolmap runs SIFT on a GPU: on a CPU it is "
+        "10-20x slower and took 20 GB of RAM on a 6 MP photo set",
     )
     max_ratio: float = Field(default=0.8, gt=0, le=1)
     max_distance: float = Field(default=0.7, gt=0)
     cross_check: bool = True
     max_num_matches: int = Field(default=32768, ge=16)
     pairing: Pairing = Field(
-        default="auto", description="auto: sequential for video, exhaustive up to exhaustive_max_images, "
-        "then spatial with GPS priors or retrieval without"
+        default="auto",
+        description="auto: sequential for video, exhaustive up to exhaustive_max_images, "
+        "then spatial with GPS priors or retrieval without",
     )
     sequential_overlap: int = Field(default=10, ge=1)
     exhaustive_max_images: int = Field(default=120, ge=2)

@@ -20,9 +20,7 @@ class LearningRates(Params):
     """Adam learning rates per parameter group (gsplat/Inria defaults)."""
 
     means: float = Field(default=1.6e-4, gt=0, description="times the scene scale; decays exponentially")
-    means_final_factor: float = Field(
-        default=0.01, gt=0, le=1, description="means LR at the last step / at 0"
-    )
+    means_final_factor: float = Field(default=0.01, gt=0, le=1, description="means LR at the last step / at 0")
     scales: float = Field(default=5e-3, gt=0, description="log-scales")
     quats: float = Field(default=1e-3, gt=0)
     opacities: float = Field(default=5e-2, gt=0, description="logit opacities")
@@ -74,9 +72,7 @@ class TrainParams(Params):
     seed: int = 42
     device: DeviceChoice = "auto"
     # reporting
-    eval_steps: tuple[int, ...] = Field(
-        default=(), description="extra held-out evaluations (the last is always)"
-    )
+    eval_steps: tuple[int, ...] = Field(default=(), description="extra held-out evaluations (the last is always)")
     checkpoint_every: int = Field(default=1000, ge=1)
     log_every: int = Field(default=500, ge=1)
     preview_views: int = Field(default=3, ge=0, description="held-out renders saved with the model")

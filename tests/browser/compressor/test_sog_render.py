@@ -1,6 +1,5 @@
 """Our `.sog` (bundle and meta.json folder) in the PlayCanvas engine, in headless Chromium under SwiftShader."""
 
-
 import numpy as np
 import pytest
 

@@ -24,9 +24,7 @@ async def test_published_events_end_up_in_the_record(start_monitor: StartMonitor
         for event in [*events, events[2]]:
             await m.publisher.publish(event)
         repo = m.service.api.repo
-        await m.wait_for(
-            lambda: (r := repo.get(job)) is not None and r.outcome == "succeeded" and r.event_count == 7
-        )
+        await m.wait_for(lambda: (r := repo.get(job)) is not None and r.outcome == "succeeded" and r.event_count == 7)
         record = repo.get(job)
     assert record is not None
     assert [s.status for s in record.stages.values()] == ["done", "done", "done"]

@@ -48,8 +48,15 @@ async def test_worker_process_reconstructs_from_s3(
 ) -> None:
     """Photos in the bucket + ImagesReady on the broker -> SfmCompleted, a readable model in the bucket, exit 0."""
     uri = upload_castle(s3_store, datasets_dir, tmp_path)
-    env = worker_env(amqp_url, exchange_name, s3_endpoint, s3_store.bucket, SPACEPORT_THREADS="2",
-                     SPACEPORT_WORK_DIR=str(tmp_path / "work"), SPACEPORT_HEALTH_FILE=str(tmp_path / "health.json"))
+    env = worker_env(
+        amqp_url,
+        exchange_name,
+        s3_endpoint,
+        s3_store.bucket,
+        SPACEPORT_THREADS="2",
+        SPACEPORT_WORK_DIR=str(tmp_path / "work"),
+        SPACEPORT_HEALTH_FILE=str(tmp_path / "health.json"),
+    )
     bus = RabbitBus(amqp_url, exchange=exchange_name, publish_timeout_s=10)
     await bus.connect()
     await bus.declare(QueueSpec("sfm", ("images.ready",), prefetch=1, delivery_limit=3, namespace=exchange_name))
@@ -61,8 +68,9 @@ async def test_worker_process_reconstructs_from_s3(
 
     await bus.watch(("#",), tap)
     log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "spaceport_sfm"], cwd=REPO, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spaceport_sfm"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         await bus.publish(images_ready(JOB, uri, SfmParams.preset("fast"), count=11))
         final = await wait_for_final(events, timeout_s=240)
@@ -78,6 +86,6 @@ async def test_worker_process_reconstructs_from_s3(
     assert any(e.type == "stage.progress" for e in events)
     prefix = s3_store.key_of(final.data.sparse_uri)
     for key in s3_store.list_keys(prefix):
-        s3_store.get_file(key, tmp_path / "model" / key[len(prefix):])
+        s3_store.get_file(key, tmp_path / "model" / key[len(prefix) :])
     assert pycolmap.Reconstruction(tmp_path / "model").num_reg_images() == final.data.metrics.images_registered
     assert s3_store.exists(f"jobs/{JOB}/sfm/colmap.log") and s3_store.exists(f"jobs/{JOB}/sfm/report.json")

@@ -12,8 +12,22 @@ from spaceport_compressor.splats import InvalidSplats, SplatCloud
 
 pytestmark = pytest.mark.unit
 HEADER = "ply\nformat binary_little_endian 1.0\nelement vertex {n}\n{props}end_header\n"
-BASE = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2",
-        "rot_0", "rot_1", "rot_2", "rot_3"]
+BASE = [
+    "x",
+    "y",
+    "z",
+    "f_dc_0",
+    "f_dc_1",
+    "f_dc_2",
+    "opacity",
+    "scale_0",
+    "scale_1",
+    "scale_2",
+    "rot_0",
+    "rot_1",
+    "rot_2",
+    "rot_3",
+]
 
 
 def _raw_ply(path: Path, names: list[str], rows: int, body_rows: int | None = None) -> Path:
@@ -94,8 +108,10 @@ def test_nan_and_inf_rows_are_dropped_and_counted(scene_sh0: SplatCloud, tmp_pat
 def test_all_rows_invalid_is_no_splats(scene_sh0: SplatCloud, tmp_path: Path) -> None:
     """A model whose every row is non-finite is refused as `no_splats`."""
     nan = np.full_like(scene_sh0.opacity, np.nan)
-    write_ply(tmp_path / "allnan.ply", SplatCloud(scene_sh0.means, scene_sh0.quats, scene_sh0.log_scales,
-                                                  scene_sh0.f_dc, nan, scene_sh0.sh_rest))
+    write_ply(
+        tmp_path / "allnan.ply",
+        SplatCloud(scene_sh0.means, scene_sh0.quats, scene_sh0.log_scales, scene_sh0.f_dc, nan, scene_sh0.sh_rest),
+    )
     assert _reason(tmp_path / "allnan.ply") == "no_splats"
 
 
@@ -105,12 +121,17 @@ def test_ascii_and_big_endian_plys_are_read(scene_sh0: SplatCloud, ply_sh0: Path
     header, _, body = ply_sh0.read_bytes().partition(b"end_header\n")
     table = np.frombuffer(body, dtype="<f4").reshape(2000, -1)
     big = tmp_path / "big.ply"
-    big.write_bytes(header.replace(b"binary_little_endian", b"binary_big_endian") + b"end_header\n"
-                    + table.astype(">f4").tobytes())
+    big.write_bytes(
+        header.replace(b"binary_little_endian", b"binary_big_endian") + b"end_header\n" + table.astype(">f4").tobytes()
+    )
     ascii_ply = tmp_path / "ascii.ply"
     lines = "\n".join(" ".join(repr(float(v)) for v in row) for row in table[:50])
-    ascii_ply.write_bytes(header.replace(b"binary_little_endian", b"ascii").replace(b"vertex 2000", b"vertex 50")
-                          + b"end_header\n" + lines.encode() + b"\n")
+    ascii_ply.write_bytes(
+        header.replace(b"binary_little_endian", b"ascii").replace(b"vertex 2000", b"vertex 50")
+        + b"end_header\n"
+        + lines.encode()
+        + b"\n"
+    )
     assert np.array_equal(read_ply(big).splats.means, reference.means)
     assert np.array_equal(read_ply(ascii_ply).splats.quats, reference.quats[:50])
 

@@ -82,13 +82,12 @@ def test_folder_and_bundle_hold_the_same_sog(encoded_sh3: EncodedSog, tmp_path: 
     assert np.array_equal(read_sog(tmp_path / "sog" / "meta.json").quats, bundle.quats)
 
 
-
-
 def test_failed_write_leaves_nothing_behind(encoded_sh3: EncodedSog, tmp_path: Path) -> None:
     """If writing fails midway, neither the folder nor the bundle nor any partial file exists afterwards."""
     sink = TeeSink(FolderSink(tmp_path / "sog"), ZipSink(tmp_path / "scene.sog"))
-    broken = EncodedSog(files=[*encoded_sh3.files[:3], ("../escape", b"x")], meta=encoded_sh3.meta,
-                        order=encoded_sh3.order)
+    broken = EncodedSog(
+        files=[*encoded_sh3.files[:3], ("../escape", b"x")], meta=encoded_sh3.meta, order=encoded_sh3.order
+    )
     with pytest.raises(ValueError):
         write_to(sink, broken)
     assert list(tmp_path.iterdir()) == []

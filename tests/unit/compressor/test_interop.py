@@ -81,8 +81,9 @@ def test_our_errors_are_no_larger_than_splat_transforms(ply_sh0: Path, tmp_path:
         assert getattr(mine, name).mean < 0.6 * getattr(theirs, name).mean, name
 
 
-def test_coarse_histogram_reproduces_splat_transforms_codebooks(ply_sh0: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_coarse_histogram_reproduces_splat_transforms_codebooks(
+    ply_sh0: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With splat-transform's 1,024 bins our DP gives its scale and colour codebooks bit for bit."""
     require("node", "splat-transform")
     splat_transform(ply_sh0, tmp_path / "ref.sog")

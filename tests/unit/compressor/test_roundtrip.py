@@ -44,8 +44,10 @@ def test_rotations_within_a_fraction_of_a_degree(scene_sh3: SplatCloud, encoded_
 def test_scales_and_colours_take_the_nearest_codebook_entry(scene_sh3: SplatCloud, encoded_sh3: EncodedSog) -> None:
     """Each log-scale and colour decodes to its nearest codebook value; mean errors stay small."""
     original, decoded = _pairs(scene_sh3, encoded_sh3)
-    for got, want, book in [(decoded.log_scales, original.log_scales, encoded_sh3.meta.scales.codebook),
-                            (decoded.f_dc, original.f_dc, encoded_sh3.meta.sh0.codebook)]:
+    for got, want, book in [
+        (decoded.log_scales, original.log_scales, encoded_sh3.meta.scales.codebook),
+        (decoded.f_dc, original.f_dc, encoded_sh3.meta.sh0.codebook),
+    ]:
         error = np.abs(got.astype(np.float64) - want).ravel()
         assert (error <= _nearest_entry_error(want, book) + 1e-6).all()
     assert np.abs(decoded.log_scales - original.log_scales).mean() < 0.01

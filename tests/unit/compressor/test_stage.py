@@ -34,9 +34,18 @@ def model_trained(job_id: str, ply_uri: str, params: CompressParams | None = Non
     """A trainer's event pointing at `ply_uri`."""
     metrics = TrainMetrics(steps=10, steps_requested=10, gaussians=3000, initial_gaussians=3000)
     options = JobOptions(compressor=params or CompressParams())
-    return ModelTrained(source="trainer", job_id=job_id, data=ModelTrainedData(
-        ply_uri=ply_uri, sparse_uri="file:///x/", images_uri="file:///x/", report_uri="file:///x/r.json",
-        metrics=metrics, options=options))
+    return ModelTrained(
+        source="trainer",
+        job_id=job_id,
+        data=ModelTrainedData(
+            ply_uri=ply_uri,
+            sparse_uri="file:///x/",
+            images_uri="file:///x/",
+            report_uri="file:///x/r.json",
+            metrics=metrics,
+            options=options,
+        ),
+    )
 
 
 async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings, spec: StageSpec) -> list[Envelope]:
@@ -60,8 +69,9 @@ async def _run(events: list[ModelTrained], store: LocalStore, settings: Settings
     return seen
 
 
-def run_stage(events: list[ModelTrained], store: LocalStore, settings: Settings,
-              spec: StageSpec = STAGE) -> list[Envelope]:
+def run_stage(
+    events: list[ModelTrained], store: LocalStore, settings: Settings, spec: StageSpec = STAGE
+) -> list[Envelope]:
     """Publish the events to one compressor worker; return everything published."""
     return asyncio.run(_run(events, store, settings, spec))
 
@@ -96,21 +106,24 @@ def test_trained_model_becomes_a_stored_sog(ply_sh3: Path, local_store: LocalSto
 def test_bundle_can_be_switched_off(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
     """With write_bundle off, only the folder form is stored and `sog_uri` is None."""
     local_store.put_file("jobs/job-nobundle/trainer/model.ply", ply_sh0)
-    event = model_trained("job-nobundle", local_store.uri("jobs/job-nobundle/trainer/model.ply"),
-                          CompressParams(write_bundle=False))
+    event = model_trained(
+        "job-nobundle", local_store.uri("jobs/job-nobundle/trainer/model.ply"), CompressParams(write_bundle=False)
+    )
     done = final(run_stage([event], local_store, settings), "job-nobundle")
     assert isinstance(done, Compressed) and done.data.sog_uri is None and len(done.data.webp_uris) == 5
     assert not any(k.endswith(".sog") for k in local_store.list_keys("jobs/job-nobundle/compressor/"))
 
 
-def test_bad_inputs_fail_with_reasons(ply_sh3: Path, local_store: LocalStore, settings: Settings,
-                                      tmp_path: Path) -> None:
+def test_bad_inputs_fail_with_reasons(
+    ply_sh3: Path, local_store: LocalStore, settings: Settings, tmp_path: Path
+) -> None:
     """Truncated, empty and missing models end in StageFailed (not retryable) with a reason; nothing stored."""
     cut = tmp_path / "cut.ply"
     cut.write_bytes(ply_sh3.read_bytes()[:5000])
     empty = tmp_path / "empty.ply"
-    empty.write_bytes(ply_sh3.read_bytes().split(b"end_header\n")[0].replace(b"vertex 3000", b"vertex 0")
-                      + b"end_header\n")
+    empty.write_bytes(
+        ply_sh3.read_bytes().split(b"end_header\n")[0].replace(b"vertex 3000", b"vertex 0") + b"end_header\n"
+    )
     local_store.put_file("jobs/job-cut/trainer/model.ply", cut)
     local_store.put_file("jobs/job-empty/trainer/model.ply", empty)
     events = [
@@ -129,8 +142,9 @@ def test_bad_inputs_fail_with_reasons(ply_sh3: Path, local_store: LocalStore, se
     assert "of 3000 splats" in final(seen, "job-cut").data.message  # type: ignore[attr-defined]
 
 
-def test_redelivered_event_republishes_the_recorded_result(ply_sh0: Path, local_store: LocalStore,
-                                                         settings: Settings) -> None:
+def test_redelivered_event_republishes_the_recorded_result(
+    ply_sh0: Path, local_store: LocalStore, settings: Settings
+) -> None:
     """The same ModelTrained twice: the second answer is the recorded Compressed, not a second run."""
     local_store.put_file("jobs/job-twice/trainer/model.ply", ply_sh0)
     event = model_trained("job-twice", local_store.uri("jobs/job-twice/trainer/model.ply"))
@@ -156,8 +170,12 @@ def test_heldout_scorer_gives_the_psnr_drop(ply_sh0: Path, local_store: LocalSto
 
     spec = StageSpec(name="compressor", handle=make_handler(scorers))
     local_store.put_file("jobs/job-psnr/trainer/model.ply", ply_sh0)
-    done = final(run_stage([model_trained("job-psnr", local_store.uri("jobs/job-psnr/trainer/model.ply"))],
-                           local_store, settings, spec), "job-psnr")
+    done = final(
+        run_stage(
+            [model_trained("job-psnr", local_store.uri("jobs/job-psnr/trainer/model.ply"))], local_store, settings, spec
+        ),
+        "job-psnr",
+    )
     assert isinstance(done, Compressed) and scored == [2000, 2000]
     report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
     assert report.fidelity is not None and report.fidelity.psnr_original_db is not None

@@ -28,8 +28,9 @@ class StageRun:
         return [e for e in self.events if e.job_id == job_id and isinstance(e, StageProgress)]
 
 
-async def _run(jobs: list[ImagesReady], store: LocalStore, settings: Settings, spec: StageSpec,
-               timeout_s: float) -> StageRun:
+async def _run(
+    jobs: list[ImagesReady], store: LocalStore, settings: Settings, spec: StageSpec, timeout_s: float
+) -> StageRun:
     bus = MemoryBus()
     seen: list[Envelope] = []
     finished: set[str] = set()
@@ -54,7 +55,8 @@ async def _run(jobs: list[ImagesReady], store: LocalStore, settings: Settings, s
     return StageRun(seen)
 
 
-def run_stage(jobs: list[ImagesReady], store: LocalStore, settings: Settings, spec: StageSpec = STAGE,
-              timeout_s: float = 300) -> StageRun:
+def run_stage(
+    jobs: list[ImagesReady], store: LocalStore, settings: Settings, spec: StageSpec = STAGE, timeout_s: float = 300
+) -> StageRun:
     """Publish `jobs`, let one SfM worker handle them, return everything published."""
     return asyncio.run(_run(jobs, store, settings, spec, timeout_s))

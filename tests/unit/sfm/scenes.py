@@ -30,8 +30,13 @@ def synthetic_scene(target: Path, frames: int = 10, points: int = 100, seed: int
     import pycolmap
 
     options = pycolmap.SyntheticDatasetOptions(
-        num_rigs=1, num_cameras_per_rig=1, num_frames_per_rig=frames, num_points3D=points,
-        camera_width=1024, camera_height=768, camera_params=[1280.0, 512.0, 384.0, 0.0],
+        num_rigs=1,
+        num_cameras_per_rig=1,
+        num_frames_per_rig=frames,
+        num_points3D=points,
+        camera_width=1024,
+        camera_height=768,
+        camera_params=[1280.0, 512.0, 384.0, 0.0],
     )
     pycolmap.set_random_seed(seed)
     truth = pycolmap.synthesize_dataset(options)
@@ -74,12 +79,20 @@ def upload(store: LocalStore, job_id: str, folder: Path) -> str:
     return store.uri(prefix)
 
 
-def images_ready(job_id: str, images_uri: str, params: SfmParams, count: int = 0,
-                 input_kind: str = "photos") -> ImagesReady:
+def images_ready(
+    job_id: str, images_uri: str, params: SfmParams, count: int = 0, input_kind: str = "photos"
+) -> ImagesReady:
     """The event that starts a job."""
-    return ImagesReady(source="client", job_id=job_id, data=ImagesReadyData(
-        images_uri=images_uri, image_count=count, input_kind=input_kind, options=JobOptions(sfm=params),
-    ))
+    return ImagesReady(
+        source="client",
+        job_id=job_id,
+        data=ImagesReadyData(
+            images_uri=images_uri,
+            image_count=count,
+            input_kind=input_kind,
+            options=JobOptions(sfm=params),
+        ),
+    )
 
 
 def copy_tree(source: Path, target: Path) -> Path:

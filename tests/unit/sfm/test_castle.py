@@ -61,7 +61,7 @@ def test_sparse_model_is_stored_and_readable(castle_run: tuple[StageRun, LocalSt
     store = castle_run[1]
     prefix = store.key_of(completed(castle_run).data.sparse_uri)
     for key in store.list_keys(prefix):
-        store.get_file(key, tmp_path / key[len(prefix):])
+        store.get_file(key, tmp_path / key[len(prefix) :])
     model = pycolmap.Reconstruction(tmp_path)
     camera = next(iter(model.cameras.values()))
     assert model.num_reg_images() == completed(castle_run).data.metrics.images_registered

@@ -24,22 +24,36 @@ def accepted(name: str, sharpness: float = 500.0, brightness: float = 0.5) -> Ac
 
 
 def model(index: int, names: list[str], points: int = 5000, error: float = 0.8) -> ModelSummary:
-    return ModelSummary(index=index, registered=len(names), points3d=points, observations=points * 4,
-                        mean_track_length=4.0, mean_reprojection_error_px=error, camera_model="SIMPLE_RADIAL",
-                        camera_params=(1000.0, 400.0, 300.0, 0.0), image_names=tuple(names))
+    return ModelSummary(
+        index=index,
+        registered=len(names),
+        points3d=points,
+        observations=points * 4,
+        mean_track_length=4.0,
+        mean_reprojection_error_px=error,
+        camera_model="SIMPLE_RADIAL",
+        camera_params=(1000.0, 400.0, 300.0, 0.0),
+        image_names=tuple(names),
+    )
 
 
 def chain(names: list[str], inliers: int = 300) -> list[PairStats]:
     return [PairStats(first=a, second=b, inliers=inliers) for a, b in pairwise(names)]
 
 
-def result(names: list[str], pairs: list[PairStats], models: list[ModelSummary],
-           keypoints: dict[str, int] | None = None) -> ChildResult:
+def result(
+    names: list[str], pairs: list[PairStats], models: list[ModelSummary], keypoints: dict[str, int] | None = None
+) -> ChildResult:
     counts = keypoints or {}
     return ChildResult(
-        step_seconds={"extraction": 1.0}, pairing="exhaustive", device="cpu", guided_matching=False,
+        step_seconds={"extraction": 1.0},
+        pairing="exhaustive",
+        device="cpu",
+        guided_matching=False,
         images=tuple(ImageStats(name=n, keypoints=counts.get(n, 4000)) for n in names),
-        pairs=tuple(pairs), models=tuple(models), sparse_dir=Path("sparse") if models else None,
+        pairs=tuple(pairs),
+        models=tuple(models),
+        sparse_dir=Path("sparse") if models else None,
     )
 
 
@@ -73,12 +87,15 @@ def test_no_model_without_a_split_graph_is_no_reconstruction() -> None:
     assert verdict.reason == "no_reconstruction"
 
 
-@pytest.mark.parametrize(("child", "reason"), [
-    (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A[:3])]), "too_few_registered"),
-    (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A, points=400)]), "too_few_points"),
-    (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A, error=3.5)]), "high_reprojection_error"),
-    (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A[:4]), model(1, SCENE_A[4:])]), "fragmented_model"),
-])
+@pytest.mark.parametrize(
+    ("child", "reason"),
+    [
+        (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A[:3])]), "too_few_registered"),
+        (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A, points=400)]), "too_few_points"),
+        (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A, error=3.5)]), "high_reprojection_error"),
+        (result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A[:4]), model(1, SCENE_A[4:])]), "fragmented_model"),
+    ],
+)
 def test_each_failed_criterion_has_its_reason(child: ChildResult, reason: str) -> None:
     """Too few registered, too few points, a high error and a split model each map to their own code."""
     assert verdict_for(child, len(SCENE_A)).reason == reason
@@ -100,15 +117,20 @@ def test_diagnostics_say_why_each_image_was_left_out() -> None:
     outcome = {image.name: image.outcome for image in diagnosis.images}
     assert outcome["a03.jpg"] == "registered" and outcome["b01.jpg"] == "other_model"
     assert (outcome["blank.jpg"], outcome["stray.jpg"], outcome["loose.jpg"]) == (
-        "no_features", "no_matches", "not_registered")
+        "no_features",
+        "no_matches",
+        "not_registered",
+    )
     loose = next(image for image in diagnosis.images if image.name == "loose.jpg")
     assert loose.best_match == "a07.jpg" and loose.best_match_inliers == 40 and "a07.jpg" in loose.explanation
 
 
 def test_hints_name_blurred_and_dark_photos() -> None:
     """A blurred and an underexposed photo are listed by name in the hints."""
-    images = [accepted(n) for n in SCENE_A[:6]] + [accepted("shaky.jpg", sharpness=20.0),
-                                                   accepted("cellar.jpg", brightness=0.03)]
+    images = [accepted(n) for n in SCENE_A[:6]] + [
+        accepted("shaky.jpg", sharpness=20.0),
+        accepted("cellar.jpg", brightness=0.03),
+    ]
     names = [image.name for image in images]
     diagnosis = diagnose(images, result(names, chain(names), [model(0, names)]))
     text = " ".join(reconstruction_hints(diagnosis, None))

@@ -44,9 +44,14 @@ def test_broken_and_stray_files_are_skipped_with_reasons(photos: Path, tmp_path:
     tiny_image(photos / "dot.png")
     result = scan(photos, tmp_path)
     assert sorted(a.name for a in result.accepted) == ["p0.jpg", "p1.jpg", "p2.jpg"]
-    assert reasons(result) == {"cut.jpg": "corrupt", "notes.jpg": "not_an_image", "README": "not_an_image",
-                               "x.webp": "unsupported_format", "IMG_0001.HEIC": "unsupported_format",
-                               "dot.png": "too_small"}
+    assert reasons(result) == {
+        "cut.jpg": "corrupt",
+        "notes.jpg": "not_an_image",
+        "README": "not_an_image",
+        "x.webp": "unsupported_format",
+        "IMG_0001.HEIC": "unsupported_format",
+        "dot.png": "too_small",
+    }
 
 
 def test_accepted_images_are_linked_under_their_names(photos: Path, tmp_path: Path) -> None:
@@ -55,7 +60,11 @@ def test_accepted_images_are_linked_under_their_names(photos: Path, tmp_path: Pa
     noise_image(photos / "sub" / "deep.jpg", (200, 150), seed=9)
     result = scan(photos, tmp_path)
     assert sorted(p.relative_to(result.images_dir).as_posix() for p in result.images_dir.rglob("*.jpg")) == [
-        "p0.jpg", "p1.jpg", "p2.jpg", "sub/deep.jpg"]
+        "p0.jpg",
+        "p1.jpg",
+        "p2.jpg",
+        "sub/deep.jpg",
+    ]
 
 
 def test_duplicate_photos_are_skipped(photos: Path, tmp_path: Path) -> None:
@@ -114,12 +123,15 @@ def test_symlink_out_of_the_folder_is_refused(photos: Path, tmp_path: Path) -> N
     assert caught.value.reason == "unsafe_input"
 
 
-@pytest.mark.parametrize(("make", "reason"), [
-    (lambda d: None, "no_images"),
-    (lambda d: [(d / f"t{i}.jpg").write_text("text") for i in range(3)], "no_images"),
-    (lambda d: [noise_image(d / f"p{i}.jpg", (200, 150), seed=i) for i in range(2)], "too_few_images"),
-    (lambda d: [tiny_image(d / f"t{i}.jpg") for i in range(4)], "images_too_small"),
-])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: None, "no_images"),
+        (lambda d: [(d / f"t{i}.jpg").write_text("text") for i in range(3)], "no_images"),
+        (lambda d: [noise_image(d / f"p{i}.jpg", (200, 150), seed=i) for i in range(2)], "too_few_images"),
+        (lambda d: [tiny_image(d / f"t{i}.jpg") for i in range(4)], "images_too_small"),
+    ],
+)
 def test_unusable_uploads_are_rejected_before_pycolmap(tmp_path: Path, make, reason: str) -> None:  # type: ignore[no-untyped-def]
     """Empty, text-only, two-photo and 1x1-only uploads each get their own reason code."""
     folder = tmp_path / "in"

@@ -29,8 +29,12 @@ def synthetic_database(folder: Path, pp_offset: float, frames: int = 20) -> pyco
     The database's camera starts at the image centre with a 10% wrong focal length, as COLMAP's prior would.
     """
     options = pycolmap.SyntheticDatasetOptions(
-        num_rigs=1, num_cameras_per_rig=1, num_frames_per_rig=frames, num_points3D=300,
-        camera_width=WIDTH, camera_height=HEIGHT,
+        num_rigs=1,
+        num_cameras_per_rig=1,
+        num_frames_per_rig=frames,
+        num_points3D=300,
+        camera_width=WIDTH,
+        camera_height=HEIGHT,
         camera_params=[FOCAL, WIDTH / 2 + pp_offset, HEIGHT / 2 - pp_offset / 2, 0.0],
     )
     pycolmap.set_random_seed(0)
@@ -48,8 +52,9 @@ def test_both_mappers_register_every_frame(tmp_path: Path, mapper: str) -> None:
     """Incremental and global mapping each put all 20 synthetic frames into one model."""
     synthetic_database(tmp_path, pp_offset=0.0)
     registered: list[int] = []
-    models = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(mapper=mapper), 2,
-                        registered.append)
+    models = run_mapper(
+        tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(mapper=mapper), 2, registered.append
+    )
     assert len(models) == 1 and models[0].num_reg_images() == 20
     assert mapper == "global" or registered[-1] >= 18
 

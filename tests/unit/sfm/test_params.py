@@ -11,7 +11,12 @@ def test_enhanced_profile_carries_the_production_tuning() -> None:
     """`enhanced` sets the production plan's extraction and matching values."""
     p = SfmParams.preset("enhanced")
     assert (p.max_image_size, p.max_num_features, p.first_octave, p.num_octaves, p.octave_resolution) == (
-        4096, 16384, -1, 4, 3)
+        4096,
+        16384,
+        -1,
+        4,
+        3,
+    )
     assert (p.default_focal_length_factor, p.guided_matching) == (1.2, True)
     assert (p.max_ratio, p.max_distance) == (0.8, 0.7)
     assert (p.cross_check, p.max_num_matches) == (True, 32768)

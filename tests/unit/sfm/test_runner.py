@@ -15,8 +15,7 @@ pytestmark = pytest.mark.unit
 
 
 def request(tmp_path: Path) -> ChildRequest:
-    return ChildRequest(images_dir=tmp_path, image_names=("a.jpg",), work_dir=tmp_path / "attempt",
-                        params=SfmParams())
+    return ChildRequest(images_dir=tmp_path, image_names=("a.jpg",), work_dir=tmp_path / "attempt", params=SfmParams())
 
 
 def child(code: str) -> list[str]:
@@ -45,8 +44,13 @@ def test_cancellation_kills_the_child(tmp_path: Path) -> None:
     """When the caller asks to stop, the child is killed and SfmCancelled raised."""
     start = time.monotonic()
     with pytest.raises(SfmCancelled):
-        run_child(request(tmp_path), 60, lambda p: None, cancelled=lambda: time.monotonic() - start > 0.5,
-                  command=child("import time; time.sleep(60)"))
+        run_child(
+            request(tmp_path),
+            60,
+            lambda p: None,
+            cancelled=lambda: time.monotonic() - start > 0.5,
+            command=child("import time; time.sleep(60)"),
+        )
     assert time.monotonic() - start < 10
 
 

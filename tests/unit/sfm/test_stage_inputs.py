@@ -54,12 +54,13 @@ def test_cheap_bad_uploads_are_rejected_with_their_reasons(tmp_path: Path) -> No
     for i in range(4):
         tiny_image(uploads["tiny"] / f"t{i}.jpg")
         (uploads["text"] / f"t{i}.jpg").write_text("just text")
-    uris = {job: upload(store, job, path) if job != "empty" else store.uri(f"jobs/{job}/images/")
-            for job, path in uploads.items()}
+    uris = {
+        job: upload(store, job, path) if job != "empty" else store.uri(f"jobs/{job}/images/")
+        for job, path in uploads.items()
+    }
     jobs = [images_ready(job, uri, FAST) for job, uri in uris.items()]
     run = run_stage(jobs, store, sfm_settings(tmp_path))
-    expected = {"empty": "no_images", "two": "too_few_images", "tiny": "images_too_small",
-                "text": "no_images"}
+    expected = {"empty": "no_images", "two": "too_few_images", "tiny": "images_too_small", "text": "no_images"}
     for job, reason in expected.items():
         event = run.final(job)
         assert isinstance(event, SfmRejected) and event.data.reason == reason, event
@@ -83,8 +84,9 @@ def test_undecodable_video_fails_the_stage(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     source = folder(tmp_path, "video")
     (source / "clip.mov").write_bytes(b"\x00\x00\x00\x18ftypqt  " + bytes(4000))
-    run = run_stage([images_ready("vid", upload(store, "vid", source), FAST, input_kind="video")], store,
-                    sfm_settings(tmp_path))
+    run = run_stage(
+        [images_ready("vid", upload(store, "vid", source), FAST, input_kind="video")], store, sfm_settings(tmp_path)
+    )
     event = run.final("vid")
     assert isinstance(event, StageFailed) and event.data.reason == "unreadable_video"
 

@@ -1,6 +1,5 @@
 """A rendered synthetic scene with known cameras: reconstructed poses agree with the truth."""
 
-
 import numpy as np
 import pytest
 
