@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,16 +81,20 @@ def find_model_dir(path: Path) -> Path:
     raise ColmapError(f"no COLMAP model (cameras.bin or cameras.txt) under {path}")
 
 
-def _camera(cam: object) -> CameraIntrinsics:
-    model = cam.model.name  # type: ignore[attr-defined]
+PycolmapObject = Any
+"""A pycolmap Camera or Image: the binding ships no type information that mypy can read."""
+
+
+def _camera(cam: PycolmapObject) -> CameraIntrinsics:
+    model = cam.model.name
     names = CAMERA_PARAMS.get(model)
-    values = [float(v) for v in cam.params]  # type: ignore[attr-defined]
+    values = [float(v) for v in cam.params]
     params = dict(zip(names, values, strict=True)) if names else {f"p{i}": v for i, v in enumerate(values)}
-    return CameraIntrinsics(model=model, width=int(cam.width), height=int(cam.height), params=params)  # type: ignore[attr-defined]
+    return CameraIntrinsics(model=model, width=int(cam.width), height=int(cam.height), params=params)
 
 
-def _pose(image: object) -> np.ndarray:
-    rigid = image.cam_from_world  # type: ignore[attr-defined]
+def _pose(image: PycolmapObject) -> np.ndarray:
+    rigid = image.cam_from_world
     rigid = rigid() if callable(rigid) else rigid
     mat = np.eye(4)
     mat[:3, :] = rigid.matrix()

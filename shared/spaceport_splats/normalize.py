@@ -54,4 +54,5 @@ def fit_transform(world_to_cams: list[np.ndarray], points: np.ndarray) -> SceneT
     spread = spread if spread > 1e-9 else 1.0
     scale = 1.0 / spread
     extent = 1.1 * max(float(dists.max()) * scale, 1e-3)
-    return SceneTransform(center=tuple(float(c) for c in center), scale=scale, scene_extent=extent)  # type: ignore[arg-type]
+    cx, cy, cz = (float(c) for c in center)
+    return SceneTransform(center=(cx, cy, cz), scale=scale, scene_extent=extent)

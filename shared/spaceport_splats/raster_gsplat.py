@@ -17,9 +17,11 @@ def lens_kwargs(camera: Camera, device: torch.device) -> dict[str, object]:
     lens = camera.lens
     if not lens.distorted:
         return {"camera_model": "pinhole"}
-    if camera.coeffs is None or camera.coeffs[0].device != device:
-        camera = camera.to(device)
-    radial, tangential = camera.coeffs  # type: ignore[misc]
+    coeffs = camera.coeffs
+    if coeffs is None or coeffs[0].device != device:
+        coeffs = camera.to(device).coeffs
+    assert coeffs is not None  # Camera.to always sets them
+    radial, tangential = coeffs
     kwargs: dict[str, object] = {
         "camera_model": lens.projection,
         "with_ut": True,
@@ -49,6 +51,6 @@ def render_gsplat(splats: Splats, camera: Camera, sh_degree: int) -> tuple[Tenso
         height=camera.height,
         sh_degree=sh_degree,
         packed=False,
-        **lens_kwargs(camera, means.device),  # type: ignore[arg-type]
+        **lens_kwargs(camera, means.device),
     )
     return image[0], alpha[0], meta["radii"][0]

@@ -66,7 +66,7 @@ class _Composite(torch.autograd.Function):
     """Sorted pairs -> per-pixel colour and alpha [P, C+1], front to back, with an analytic backward."""
 
     @staticmethod
-    def forward(ctx, alpha, colors, pixel_ids, first, last, n_pixels):  # type: ignore[override]
+    def forward(ctx, alpha, colors, pixel_ids, first, last, n_pixels):
         log_t = torch.log1p(-alpha).double()
         excl = torch.cumsum(log_t, 0) - log_t  # [M] float64
         trans = torch.exp(excl - excl[first]).to(alpha.dtype)
@@ -77,7 +77,7 @@ class _Composite(torch.autograd.Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad_out):  # type: ignore[override]
+    def backward(ctx, grad_out):
         alpha, colors_a, trans, pixel_ids, last = ctx.saved_tensors
         g_pix = grad_out[pixel_ids]  # [M, C+1]
         weights = alpha * trans

@@ -87,7 +87,7 @@ def decode_sog(read: Reader, raw_meta: bytes) -> SplatCloud:
     meta = read_meta(raw_meta)
     n = meta.count
 
-    def texels(name: str) -> np.ndarray:  # type: ignore[type-arg]
+    def texels(name: str) -> np.ndarray:
         return unpack_texels(decode_webp(read(name)), n)
 
     low, high = texels(meta.means.files[0]), texels(meta.means.files[1])

@@ -48,6 +48,11 @@ class _Clock:
         self._last = now
 
 
+def _channels(xyz: np.ndarray) -> np.ndarray:
+    """Three uint8 columns [N, 3] as opaque RGBA texels [N, 4]."""
+    return rgba(xyz[:, 0], xyz[:, 1], xyz[:, 2], 255)
+
+
 def _order(splats: SplatCloud, cells: npt.NDArray[np.uint16], params: CompressParams) -> I64:
     order = morton_order(cells)
     if params.ordering == "plas":
@@ -76,8 +81,8 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     scale_texels, scales_meta = _codebook_texels(splats.log_scales, 255, "scales.webp")
     sh0_texels, sh0_meta = _codebook_texels(splats.f_dc, encode_opacity(splats.opacity), "sh0.webp")
     texels = {
-        "means_l.webp": rgba(*(q & 0xFF).astype(np.uint8).T, 255),
-        "means_u.webp": rgba(*(q >> 8).astype(np.uint8).T, 255),
+        "means_l.webp": _channels((q & 0xFF).astype(np.uint8)),
+        "means_u.webp": _channels((q >> 8).astype(np.uint8)),
         "scales.webp": scale_texels,
         "quats.webp": rgba(abc[:, 0], abc[:, 1], abc[:, 2], tag),
         "sh0.webp": sh0_texels,
@@ -91,7 +96,7 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
         images["shN_centroids.webp"] = shn.atlas
         images["shN_labels.webp"] = pack_texels(shn.label_texels, size)
         clock.lap("palette")
-    bounds = MeansMeta(mins=short_floats(position.mins), maxs=short_floats(position.maxs))  # type: ignore[arg-type]
+    bounds = MeansMeta(mins=short_floats(position.mins), maxs=short_floats(position.maxs))
     meta = SogMeta(count=splats.count, means=bounds, scales=scales_meta, sh0=sh0_meta, shN=shn_meta)
     files = [(name, encode_webp(images[name])) for name in meta.files]
     files.append(("meta.json", meta.to_json()))

@@ -53,7 +53,7 @@ class PlyHeader:
 
     fmt: str
     count: int
-    vertex_dtype: np.dtype  # type: ignore[type-arg]
+    vertex_dtype: np.dtype
     body_offset: int
     skip_bytes: int
     comments: tuple[str, ...]
@@ -76,7 +76,9 @@ def _parse_header(raw: bytes) -> PlyHeader:
     newline = raw.find(b"\n", end)
     body_offset = newline + 1 if newline >= 0 else len(raw)
     lines = raw[:end].decode("ascii", errors="replace").splitlines()
-    fmt, elements, comments = "", [], []
+    fmt = ""
+    elements: list[tuple[str, int, list[tuple[str, str]]]] = []
+    comments: list[str] = []
     for line in lines[1:]:
         words = line.split()
         if not words:
@@ -131,7 +133,9 @@ def _read_rows(path: Path, header: PlyHeader) -> npt.NDArray[np.void]:
     dtype = header.vertex_dtype
     if header.fmt == "ascii":
         try:
-            table = np.loadtxt(path, dtype=np.float64, ndmin=2, max_rows=header.count, **_ascii_skip(path, header))
+            table = np.loadtxt(
+                path, dtype=np.float64, ndmin=2, max_rows=header.count, skiprows=_ascii_skip(path, header)
+            )
         except ValueError as exc:
             raise InvalidSplats(f"unreadable ASCII PLY body: {exc}", "truncated_ply") from exc
         if table.shape[0] < header.count or table.shape[1] < len(dtype.names or ()):
@@ -150,10 +154,11 @@ def _read_rows(path: Path, header: PlyHeader) -> npt.NDArray[np.void]:
     return np.fromfile(path, dtype=dtype, count=header.count, offset=header.body_offset + header.skip_bytes)
 
 
-def _ascii_skip(path: Path, header: PlyHeader) -> dict[str, int]:
+def _ascii_skip(path: Path, header: PlyHeader) -> int:
+    """Lines before the ASCII body (the header's)."""
     with path.open("rb") as handle:
         head = handle.read(header.body_offset)
-    return {"skiprows": head.count(b"\n")}
+    return head.count(b"\n")
 
 
 def read_ply(path: Path) -> LoadedPly:
@@ -178,7 +183,9 @@ def read_ply(path: Path) -> LoadedPly:
 
 def _to_splats(rows: npt.NDArray[np.void], coeffs: int) -> SplatCloud:
     names = list(rows.dtype.names or ())
-    kinds = {rows.dtype.fields[name][0] for name in names}  # type: ignore[index]
+    fields = rows.dtype.fields
+    assert fields is not None  # a structured (vertex) dtype always has fields
+    kinds = {fields[name][0] for name in names}
     if len(kinds) == 1:  # one scalar type (the usual float32): gather columns from a 2-D view, no per-field copy
         table = rows.view(kinds.pop()).reshape(rows.shape[0], len(names))
 

@@ -45,7 +45,8 @@ def encode_positions(means: F32) -> PositionCode:
     hi = np.nextafter(logs.max(0).astype(np.float32), np.float32(np.inf))
     span = np.where(hi > lo, hi.astype(np.float64) - lo, 1.0)
     q = np.clip(np.rint((logs - lo.astype(np.float64)) / span * 65535.0), 0, 65535).astype(np.uint16)
-    return PositionCode(tuple(float(x) for x in lo), tuple(float(x) for x in hi), q)  # type: ignore[arg-type]
+    (lx, ly, lz), (hx, hy, hz) = (float(x) for x in lo), (float(x) for x in hi)
+    return PositionCode((lx, ly, lz), (hx, hy, hz), q)
 
 
 def decode_positions(mins: npt.ArrayLike, maxs: npt.ArrayLike, q: npt.NDArray[np.integer]) -> F32:

@@ -16,7 +16,7 @@ ShMode = Literal["noise", "structured"]
 BAND_SCALE = (0.12, 0.06, 0.03)
 
 
-def _band_scales(bands: int) -> np.ndarray:  # type: ignore[type-arg]
+def _band_scales(bands: int) -> np.ndarray:
     """Laplace scale per coefficient (one channel) for bands 1..bands."""
     per = [
         np.full(SH_COEFFS_PER_CHANNEL[b] - SH_COEFFS_PER_CHANNEL[b - 1], BAND_SCALE[b - 1]) for b in range(1, bands + 1)
@@ -24,7 +24,7 @@ def _band_scales(bands: int) -> np.ndarray:  # type: ignore[type-arg]
     return np.concatenate(per) if per else np.zeros(0)
 
 
-def _positions(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+def _positions(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     clusters = max(1, min(200, n // 50))
     centres = rng.uniform(-10, 10, (clusters, 3))
     n_cluster, n_ground = int(n * 0.75), int(n * 0.2)

@@ -72,6 +72,12 @@ def _auth(ctx: ApiContext) -> Callable[[Request], None]:
     return check
 
 
+def _remove(path: Path) -> None:
+    """Delete a served temporary file and its folder."""
+    path.unlink(missing_ok=True)
+    path.parent.rmdir()
+
+
 def create_app(ctx: ApiContext) -> FastAPI:
     """The monitor's ASGI app. Every route is GET: nothing here changes state."""
     app = FastAPI(title="Spaceport monitor", docs_url=None, redoc_url=None, openapi_url=None)
@@ -162,7 +168,7 @@ def _artifact_response(store: ObjectStore, key: str) -> FileResponse:
     except ObjectNotFound as exc:
         tmp.parent.rmdir()
         raise HTTPException(404, "no such artifact") from exc
-    cleanup = BackgroundTask(lambda: (tmp.unlink(missing_ok=True), tmp.parent.rmdir()))
+    cleanup = BackgroundTask(_remove, tmp)
     return FileResponse(
         tmp,
         media_type=media,

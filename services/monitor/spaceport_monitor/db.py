@@ -1,6 +1,7 @@
 """The monitor's tables (SQLAlchemy 2): the event log, the job records folded from it, and alerts."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     DateTime,
@@ -93,8 +94,9 @@ class AlertRow(Base):
     webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    """SQLAlchemy's `connect` event hands over the DB-API connection (sqlite3's), which it types as Any."""
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()

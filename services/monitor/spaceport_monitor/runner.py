@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import structlog
@@ -126,7 +126,7 @@ class MonitorService:
         await self.shutdown(server, tasks)
         stopping.cancel()
 
-    async def shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task[object]]) -> None:
+    async def shutdown(self, server: uvicorn.Server, tasks: Sequence[asyncio.Task[None]]) -> None:
         """Stop consuming, let in-flight events finish, then stop the API and the loops."""
         self.phase.value = "stopping"
         clean = await self.worker.stop()

@@ -73,7 +73,10 @@ def scan_inputs(source: Path, images_dir: Path, unpack_dir: Path, min_side_px: i
             videos.append(candidate.path)
             continue
         outcome = _admit(candidate, images_dir, min_side_px, seen)
-        (accepted if isinstance(outcome, AcceptedImage) else skipped).append(outcome)
+        if isinstance(outcome, AcceptedImage):
+            accepted.append(outcome)
+        else:
+            skipped.append(outcome)
     log.info("inputs_scanned", accepted=len(accepted), skipped=len(skipped), videos=len(videos))
     return InputScan(images_dir, tuple(accepted), tuple(skipped), tuple(videos))
 

@@ -45,17 +45,17 @@ def match(database: Path, work_dir: Path, params: SfmParams, input_kind: InputKi
             database, matching_options=options, pairing_options=pycolmap.ExhaustivePairingOptions(block_size=25)
         )
     elif choice == "sequential":
-        pairing = pycolmap.SequentialPairingOptions(
+        sequential = pycolmap.SequentialPairingOptions(
             overlap=params.sequential_overlap, quadratic_overlap=True, loop_detection=False
         )
-        pycolmap.match_sequential(database, matching_options=options, pairing_options=pairing)
+        pycolmap.match_sequential(database, matching_options=options, pairing_options=sequential)
     elif choice == "spatial":
-        pairing = pycolmap.SpatialPairingOptions(max_num_neighbors=params.retrieval_neighbors * 2)
-        pycolmap.match_spatial(database, matching_options=options, pairing_options=pairing)
+        spatial = pycolmap.SpatialPairingOptions(max_num_neighbors=params.retrieval_neighbors * 2)
+        pycolmap.match_spatial(database, matching_options=options, pairing_options=spatial)
     else:
         pairs_file = write_retrieval_pairs(database, work_dir / "pairs.txt", params.retrieval_neighbors)
-        pairing = pycolmap.ImportedPairingOptions(match_list_path=pairs_file)
-        pycolmap.match_image_pairs(database, matching_options=options, pairing_options=pairing)
+        imported = pycolmap.ImportedPairingOptions(match_list_path=pairs_file)
+        pycolmap.match_image_pairs(database, matching_options=options, pairing_options=imported)
     return choice
 
 

@@ -21,7 +21,7 @@ def downscaled_grey(rgb: NDArray[np.uint8], side: int = ANALYSIS_SIDE) -> GreyIm
         return np.ascontiguousarray(grey)
     scale = side / longest
     size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.uint8, copy=False)
 
 
 def sharpness(grey: GreyImage) -> float:

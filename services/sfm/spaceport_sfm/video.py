@@ -91,7 +91,8 @@ def _frames(video: Path, step: int, colour: bool = False) -> Iterator[tuple[int,
             if index % step == 0:
                 ok, frame = capture.retrieve()
                 if ok:
-                    yield index, frame if colour else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+                    picked = frame if colour else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+                    yield index, picked.astype(np.uint8, copy=False)
             index += 1
     finally:
         capture.release()

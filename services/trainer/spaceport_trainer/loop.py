@@ -67,7 +67,7 @@ def start_run(data: SceneData, params: TrainParams, device: torch.device, resume
     if resume is not None:
         splats = resume.splats
         optimizer = make_optimizer(splats, lrs)
-        optimizer.load_state_dict(resume.optimizer)  # type: ignore[arg-type]
+        optimizer.load_state_dict(resume.optimizer)
         restore_rng(resume.rng, device)
     else:
         splats = init_splats(data.points, data.colors, params, torch.Generator().manual_seed(params.seed))

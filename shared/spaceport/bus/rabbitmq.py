@@ -139,7 +139,7 @@ class RabbitBus:
 
     async def consume(self, spec: QueueSpec, handler: DeliveryHandler) -> RabbitSubscription:
         await self.connect()
-        channel: AbstractRobustChannel = await self.connection.channel()  # type: ignore[assignment]
+        channel: AbstractRobustChannel = await self.connection.channel()
         await channel.set_qos(prefetch_count=spec.prefetch)
         queue = await self._declare_queue(channel, spec)
 
@@ -152,7 +152,7 @@ class RabbitBus:
 
     async def watch(self, patterns: tuple[str, ...], handler: DeliveryHandler) -> RabbitSubscription:
         await self.connect()
-        channel: AbstractRobustChannel = await self.connection.channel()  # type: ignore[assignment]
+        channel: AbstractRobustChannel = await self.connection.channel()
         await channel.set_qos(prefetch_count=50)
         exchange = await self._declare_exchanges(channel)
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)

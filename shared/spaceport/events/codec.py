@@ -15,13 +15,13 @@ from spaceport.events.catalog import (
     StageFailed,
     StageProgress,
 )
-from spaceport.events.envelope import SCHEMA_VERSION, check_job_id
+from spaceport.events.envelope import SCHEMA_VERSION, Envelope, check_job_id
 
 Event = Annotated[
     ImagesReady | SfmCompleted | SfmRejected | ModelTrained | Compressed | StageFailed | StageProgress | Alert,
     Field(discriminator="type"),
 ]
-EVENT_TYPES: tuple[type, ...] = (
+EVENT_TYPES: tuple[type[Envelope], ...] = (
     ImagesReady,
     SfmCompleted,
     SfmRejected,
@@ -31,7 +31,7 @@ EVENT_TYPES: tuple[type, ...] = (
     StageProgress,
     Alert,
 )
-EVENT_CLASSES: dict[str, type] = {cls.model_fields["type"].default: cls for cls in EVENT_TYPES}
+EVENT_CLASSES: dict[str, type[Envelope]] = {cls.model_fields["type"].default: cls for cls in EVENT_TYPES}
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 

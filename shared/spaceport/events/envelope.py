@@ -1,5 +1,6 @@
 """The CloudEvents-style envelope every Spaceport event shares."""
 
+import builtins
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self, TypeVar
@@ -55,11 +56,12 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     specversion: Literal["1.0"] = "1.0"
+    type: str = Field(min_length=1, description="the event type, also its routing key (each event class fixes it)")
     id: str = Field(default_factory=new_event_id, min_length=1, max_length=128)
     source: str = Field(min_length=1, max_length=128)
     time: AwareDatetime = Field(default_factory=utc_now)
     datacontenttype: Literal["application/json"] = "application/json"
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     job_id: JobId
     causation_id: str | None = Field(default=None, max_length=128)
 
@@ -72,7 +74,7 @@ class Envelope(BaseModel):
         """The wire form."""
         return self.model_dump_json().encode()
 
-    def answered_by(self, cls: type[E], source: str, **fields: object) -> E:
+    def answered_by(self, cls: builtins.type[E], source: str, **fields: object) -> E:
         """An event of type `cls` answering this one: same job, causation set to this id."""
         return cls.model_validate({"source": source, "job_id": self.job_id, "causation_id": self.id, **fields})
 

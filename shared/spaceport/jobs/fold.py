@@ -30,6 +30,7 @@ from spaceport.jobs.record import (
     AlertNote,
     Artifact,
     Failure,
+    JobOutcome,
     JobRecord,
     PipelineStage,
     Progress,
@@ -100,8 +101,8 @@ def _end(record: JobRecord, stage: PipelineStage, at: datetime, status: StageSta
         _judge(record, [duration_result(stage, rec.duration_s, t)])
 
 
-def _finish(record: JobRecord, outcome: str, at: datetime, t: Thresholds) -> None:
-    record.outcome = outcome  # type: ignore[assignment]
+def _finish(record: JobRecord, outcome: JobOutcome, at: datetime, t: Thresholds) -> None:
+    record.outcome = outcome
     record.ended_at = at
     if outcome == "succeeded" and record.duration_s is not None:
         _judge(record, [duration_result("pipeline", record.duration_s, t)])
@@ -187,7 +188,7 @@ def _on_stage_failed(record: JobRecord, event: StageFailed, t: Thresholds) -> No
     data = event.data
     if data.stage not in PIPELINE_STAGES:
         return
-    stage: PipelineStage = data.stage  # type: ignore[assignment]
+    stage: PipelineStage = data.stage
     record.stages[stage].attempts = max(record.stages[stage].attempts, data.attempts)
     record.failure = Failure(
         stage=stage,
@@ -205,7 +206,7 @@ def _on_stage_progress(record: JobRecord, event: StageProgress, t: Thresholds) -
     data = event.data
     if data.stage not in PIPELINE_STAGES:
         return
-    stage: PipelineStage = data.stage  # type: ignore[assignment]
+    stage: PipelineStage = data.stage
     _start(record, stage, event.time)
     record.stages[stage].attempts = max(record.stages[stage].attempts, data.attempt)
     record.stages[stage].progress = Progress(

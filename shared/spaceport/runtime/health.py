@@ -26,7 +26,8 @@ def health_snapshot(worker: Worker, status: str) -> dict[str, object]:
     """What a health probe reports about a worker: `unhealthy` while a delivery is held with no progress for
     longer than `stall_after_s` (a wedged handler, or a delivery that was never settled)."""
     deliveries = held_deliveries(worker)
-    stalled = [d for d in deliveries if float(d["idle_s"]) > worker.settings.stall_after_s]  # type: ignore[arg-type]
+    now = time.monotonic()
+    stalled = [h for h in worker.held.values() if now - h.last_progress > worker.settings.stall_after_s]
     return {
         "service": worker.spec.name,
         "pid": os.getpid(),

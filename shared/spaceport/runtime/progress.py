@@ -33,6 +33,6 @@ class ProgressRelay:
                 held.last_progress = now
         if self.loop is None:
             return
-        progress = event.answered_by(StageProgress, self.service, data=data)
+        progress: StageProgress = event.answered_by(StageProgress, self.service, data=data)
         future = asyncio.run_coroutine_threadsafe(self.bus.publish(progress), self.loop)
         future.add_done_callback(lambda f: f.exception() and log.warning("progress_not_published"))

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import structlog
@@ -22,7 +23,7 @@ from spaceport.bus import Bus, Delivery, QueueSpec, Subscription
 from spaceport.events import Envelope, EventError, StageFailed, StageFailedData, parse_event
 from spaceport.runtime.context import StageContext
 from spaceport.runtime.errors import Interrupted, PermanentError, StageError
-from spaceport.runtime.execution import Executions, Outcome, remove_folder, run_folder
+from spaceport.runtime.execution import Executions, Outcome, OutcomeKind, remove_folder, run_folder
 from spaceport.runtime.lease import Lease, holder_id
 from spaceport.runtime.progress import ProgressRelay
 from spaceport.runtime.retry import retry_blocking, retry_call
@@ -189,8 +190,9 @@ class Worker:
         renewal = asyncio.create_task(self._renew(lease, event)) if lease is not None else None
         log.info("handling", attempt=attempt, work_dir=str(ctx.work_dir))
         try:
+            kind: OutcomeKind = "done"
             try:
-                outputs, kind = list(await asyncio.to_thread(self.spec.handle, event, ctx)), "done"
+                outputs = list(await asyncio.to_thread(self.spec.handle, event, ctx))
             except Interrupted as exc:
                 log.warning("handler_interrupted", reason=exc.message)
                 return Outcome("interrupted", error=exc)
@@ -205,7 +207,7 @@ class Worker:
                 await self._publish_all(outputs)
             except Exception as exc:
                 return Outcome("error", error=exc)
-            return Outcome(kind, tuple(outputs), published=True)  # type: ignore[arg-type]
+            return Outcome(kind, tuple(outputs), published=True)
         finally:
             if renewal is not None:
                 renewal.cancel()
@@ -350,8 +352,8 @@ class Worker:
         """Publish each event with confirms, retried in place for up to `infra_retry_s`."""
         for event in events:
             await retry_call(
-                lambda e=event: self.bus.publish(e),
+                partial(self.bus.publish, event),
                 f"publish {event.type}",
-                self.settings.infra_retry_s,  # type: ignore[misc]
+                self.settings.infra_retry_s,
                 self.cancel.is_set,
             )

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import typer
 from rich.console import Console
 
@@ -17,7 +18,7 @@ from spaceport_app.demo.scene import DemoScene, generate_scene
 Preset = Literal["preview", "standard", "quality"]
 
 
-def sparse_poses(model_dir: Path) -> dict[str, tuple[object, object]]:
+def sparse_poses(model_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """cam_from_world (R, t) of every registered image of a COLMAP model, by image name."""
     import pycolmap
 
@@ -26,7 +27,7 @@ def sparse_poses(model_dir: Path) -> dict[str, tuple[object, object]]:
     for image in reconstruction.images.values():
         if image.has_pose:
             pose = image.cam_from_world()
-            poses[image.name] = (pose.rotation.matrix(), pose.translation)
+            poses[image.name] = (np.asarray(pose.rotation.matrix()), np.asarray(pose.translation))
     return poses
 
 
@@ -34,7 +35,7 @@ def evaluate_poses(scene: DemoScene, model_dir: Path | None) -> PoseErrors | Non
     """Pose error of the reconstruction against the scene's ground truth (None without a model)."""
     if model_dir is None or not model_dir.is_dir():
         return None
-    return pose_errors(sparse_poses(model_dir), scene)  # type: ignore[arg-type]
+    return pose_errors(sparse_poses(model_dir), scene)
 
 
 def demo(

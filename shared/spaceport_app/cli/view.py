@@ -16,6 +16,7 @@ def handler_for(folder: Path, engine: Path) -> type[http.server.SimpleHTTPReques
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: object, **kwargs: object) -> None:
+            # http.server passes (request, client_address, server) through; typeshed types them, we forward them
             super().__init__(*args, directory=str(folder), **kwargs)  # type: ignore[arg-type]
 
         def translate_path(self, path: str) -> str:

@@ -50,7 +50,7 @@ def rows_times(rows: np.ndarray, m: np.ndarray) -> np.ndarray:
     return rows[:, 0:1] * m[0] + rows[:, 1:2] * m[1] + rows[:, 2:3] * m[2]
 
 
-def _quadratic_roots(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _quadratic_roots(a: np.ndarray, b: np.ndarray, c: np.ndarray | np.floating) -> tuple[np.ndarray, np.ndarray]:
     """Both roots of a t^2 + b t + c = 0 (near, far): [N] each, nan where there is none."""
     disc = b * b - 4.0 * a * c
     root = np.sqrt(np.where(disc >= 0, disc, np.nan))

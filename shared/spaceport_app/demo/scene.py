@@ -55,7 +55,7 @@ class _GroundTruthFile(BaseModel):
     """The on-disk schema of `ground_truth.json`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    format: Literal["spaceport-demo/2"] = FORMAT
+    format: Literal["spaceport-demo/2"] = "spaceport-demo/2"
     seed: int
     convention: str = (
         "cam_from_world: x_cam = R @ x_world + t; OpenCV camera axes (x right, y down, z forward); "
@@ -96,6 +96,18 @@ class DemoScene:
         return [self.images_dir / name for name in self.poses]
 
 
+Row = tuple[float, float, float]
+
+
+def _row(v: np.ndarray) -> Row:
+    x, y, z = (float(c) for c in v)
+    return (x, y, z)
+
+
+def _rows(m: np.ndarray) -> tuple[Row, Row, Row]:
+    return (_row(m[0]), _row(m[1]), _row(m[2]))
+
+
 def _camera_doc(cam: Intrinsics) -> _Camera:
     return _Camera(width=cam.width, height=cam.height, f=cam.f, cx=cam.cx, cy=cam.cy, k=cam.k)
 
@@ -110,8 +122,8 @@ def write_ground_truth(scene: DemoScene) -> Path:
         images={
             name: _CamFromWorld(
                 camera=ids[scene.cameras[name]],
-                R=tuple(map(tuple, pose.R.tolist())),
-                t=tuple(pose.t.tolist()),  # type: ignore[arg-type]
+                R=_rows(pose.R),
+                t=_row(pose.t),
             )
             for name, pose in scene.poses.items()
         },

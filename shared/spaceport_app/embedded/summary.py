@@ -85,7 +85,7 @@ def summarize(run: EmbeddedRun, thresholds: Thresholds) -> Summary:
     from spaceport.jobs.fold import fold
 
     record = fold(run.job_id, run.events, thresholds)
-    seconds = {s: r.duration_s for s, r in record.stages.items() if r.duration_s is not None}
+    seconds: dict[str, float] = {s: r.duration_s for s, r in record.stages.items() if r.duration_s is not None}
     if record.duration_s is not None:
         seconds["pipeline"] = record.duration_s
     reason = None
