@@ -1,9 +1,15 @@
-"""Parsing events off the wire, with typed errors for what cannot be parsed."""
+"""Parsing events off the wire, with typed errors for what cannot be parsed.
+
+Within a major schema version consumers are tolerant readers: fields they do not know are left out before
+validation, so a newer producer can roll out before its consumers. A higher `schema_version` is refused with a
+reason (`UnsupportedSchemaVersion`), and a field the schema needs but the event lacks is still an error.
+"""
 
 import json
+import typing
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from spaceport.events.catalog import (
     Alert,
@@ -91,10 +97,48 @@ def parse_event(body: bytes | str) -> Event:
             f"schema_version {version} is newer than the supported {SCHEMA_VERSION}", job_id, event_id
         )
     try:
-        return _ADAPTER.validate_python(raw)
+        return _ADAPTER.validate_python(known_fields(EVENT_CLASSES[kind], raw))
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
         raise MalformedEvent(f"invalid {kind} event: {problems}", job_id, event_id) from exc
+
+
+def _model_classes(annotation: object) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold: itself, or inside `X | None`, tuples, lists, dict values."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _model_classes(arg)]
+
+
+def known_fields(model: type[BaseModel], value: Any) -> Any:
+    """`value` with the keys `model` (and the models inside it) does not declare left out, recursively.
+
+    Consumers are tolerant readers within a major schema version: a newer producer may add fields, and an older
+    consumer reads the rest. Producers stay strict: every model forbids unknown fields when built in Python.
+    """
+    if not isinstance(value, dict):
+        return value
+    kept = {}
+    for name, item in value.items():
+        field = model.model_fields.get(name)
+        if field is None:
+            continue
+        kept[name] = _known_in(field.annotation, item)
+    return kept
+
+
+def _known_in(annotation: object, item: Any) -> Any:
+    models = _model_classes(annotation)
+    if not models:
+        return item
+    if isinstance(item, dict):
+        origin = typing.get_origin(annotation)
+        if origin is dict:
+            return {key: _known_in(typing.get_args(annotation)[1], sub) for key, sub in item.items()}
+        return known_fields(models[0], item) if len(models) == 1 else item
+    if isinstance(item, list):
+        return [_known_in(models[0], sub) if len(models) == 1 else sub for sub in item]
+    return item
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

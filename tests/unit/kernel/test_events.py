@@ -83,12 +83,33 @@ def test_parse_error_reports_the_job_id_it_could_read() -> None:
     assert (info.value.job_id, info.value.event_id) == ("job-7", "x")
 
 
-def test_unknown_fields_are_rejected() -> None:
-    """An event with a field the schema does not know is refused."""
-    wire = json.loads(sample_events()[0].to_json())
+def test_an_event_from_a_newer_producer_is_read_without_its_new_fields() -> None:
+    """Fields a newer producer added (at the top, in the payload, in nested metrics and in list items) are left
+    out and the rest parses to the same event an older producer would have sent."""
+    event = next(e for e in sample_events() if e.type == "sfm.completed")
+    wire = json.loads(event.to_json())
+    wire["trace_parent"] = "00-abc"
     wire["data"]["surprise"] = 1
-    with pytest.raises(MalformedEvent, match="surprise"):
+    wire["data"]["metrics"]["gpu_seconds"] = 3.5
+    wire["data"]["skipped"] = [{"name": "a.txt", "reason": "not_an_image", "detail": "", "size_bytes": 12}]
+    parsed = parse_event(json.dumps(wire))
+    assert parsed.model_dump(exclude={"data": {"skipped"}}) == event.model_dump(exclude={"data": {"skipped"}})
+    assert [s.name for s in parsed.data.skipped] == ["a.txt"]  # type: ignore[attr-defined]
+
+
+def test_an_event_of_a_higher_major_version_is_refused_with_the_reason() -> None:
+    """schema_version 2 (a breaking change) is refused as unsupported, naming both versions."""
+    wire = json.loads(sample_events()[0].to_json())
+    wire["schema_version"] = 2
+    with pytest.raises(UnsupportedSchemaVersion, match="schema_version 2 is newer than the supported 1") as info:
         parse_event(json.dumps(wire))
+    assert info.value.reason == "unsupported_schema_version"
+
+
+def test_producers_stay_strict() -> None:
+    """Building an event in Python with a field the schema does not know is refused."""
+    with pytest.raises(ValueError, match="surprise"):
+        ImagesReadyData(images_uri="file:///x/", image_count=1, surprise=1)  # type: ignore[call-arg]
 
 
 def test_events_are_frozen() -> None:
