@@ -1,5 +1,8 @@
 """Read a COLMAP sparse model (through pycolmap): cameras, registered images, points and colours."""
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +102,34 @@ def _pose(image: PycolmapObject) -> np.ndarray:
     mat = np.eye(4)
     mat[:3, :] = rigid.matrix()
     return mat
+
+
+LOG_FOLDER = "logs"
+LOG_PREFIX = "colmap.log."
+
+
+PROCESS_LOG_FOLDER = Path(tempfile.gettempdir()) / "spaceport-colmap-logs"
+"""Where COLMAP's lines go outside a `colmap_log` block (never the console)."""
+
+
+@contextmanager
+def colmap_log(folder: Path) -> Iterator[Path]:
+    """Within the block, COLMAP's own log lines (glog, from pycolmap calls in this process) go to
+    `folder/colmap.log.<time>.<pid>` instead of the console (errors still reach stderr); on leaving, that file is
+    closed, so it is complete for whoever uploads it."""
+    import pycolmap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    glog = pycolmap.logging
+    glog.alsologtostderr = False
+    glog.logtostderr = False
+    glog.stderrthreshold = 2  # ERROR and FATAL only
+    glog.set_log_destination(glog.INFO, str(folder / LOG_PREFIX))
+    try:
+        yield folder
+    finally:
+        PROCESS_LOG_FOLDER.mkdir(parents=True, exist_ok=True)
+        glog.set_log_destination(glog.INFO, str(PROCESS_LOG_FOLDER / LOG_PREFIX))  # closes (flushes) the job's file
 
 
 def read_sparse_model(path: Path) -> SparseModel:

@@ -14,7 +14,7 @@ import structlog
 
 from spaceport.params.trainer import CameraHandling
 from spaceport_splats.cameras import lens_of
-from spaceport_splats.colmap import SparseModel, find_model_dir, read_sparse_model
+from spaceport_splats.colmap import LOG_FOLDER, SparseModel, colmap_log, find_model_dir, read_sparse_model
 
 log = structlog.get_logger(__name__)
 
@@ -62,13 +62,15 @@ def prepare_scene(
     scene_dir: Path, images_dir: Path, work_dir: Path, handling: CameraHandling, on_gpu: bool
 ) -> PreparedScene:
     """Read the model; undistort into `work_dir` first where `needs_undistortion` says so: the registered
-    photos found in `images_dir` (a held-out scorer has only the held-out ones there)."""
-    model_dir = find_model_dir(scene_dir)
-    model = read_sparse_model(model_dir)
-    if not needs_undistortion(model, handling, on_gpu):
-        return PreparedScene(model, images_dir, "as-is")
-    models = sorted({cam.model for cam in model.cameras.values()})
-    present = [im.name for im in model.images if (images_dir / im.name).is_file()]
-    log.info("undistorting_photos", camera_models=models, photos=len(present), registered=len(model.images))
-    new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", present)
-    return PreparedScene(read_sparse_model(new_model_dir), new_images, "undistorted")
+    photos found in `images_dir` (a held-out scorer has only the held-out ones there). COLMAP's own log lines go
+    to `work_dir/logs/`, not to the console."""
+    with colmap_log(work_dir / LOG_FOLDER):
+        model_dir = find_model_dir(scene_dir)
+        model = read_sparse_model(model_dir)
+        if not needs_undistortion(model, handling, on_gpu):
+            return PreparedScene(model, images_dir, "as-is")
+        models = sorted({cam.model for cam in model.cameras.values()})
+        present = [im.name for im in model.images if (images_dir / im.name).is_file()]
+        log.info("undistorting_photos", camera_models=models, photos=len(present), registered=len(model.images))
+        new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", present)
+        return PreparedScene(read_sparse_model(new_model_dir), new_images, "undistorted")

@@ -14,10 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
+from spaceport import engine
 from spaceport.criteria import Thresholds
 from spaceport.events import check_job_id
 from spaceport.jobs.record import JobOutcome
 from spaceport.storage import LocalStore, ObjectNotFound, ObjectStore
+from spaceport_monitor.assets import engine_path
 from spaceport_monitor.catalog import CriteriaInfo, criteria_info
 from spaceport_monitor.links import LinkError, LinkSigner
 from spaceport_monitor.metrics import CONTENT_TYPE, MonitorMetrics
@@ -199,5 +201,14 @@ def _dashboard(app: FastAPI) -> None:
     @app.get("/dashboard/jobs/{job_id}", include_in_schema=False)
     def job_page(job_id: str) -> FileResponse:
         return FileResponse(STATIC_DIR / "job.html", media_type="text/html")
+
+    @app.get(f"/static/vendor/{engine.BUILD_FILE}", include_in_schema=False)
+    def playcanvas() -> FileResponse:
+        """The pinned engine: the image's build-step copy, node_modules, or fetched once into the cache."""
+        try:
+            path = engine.engine_file([engine_path()])
+        except engine.EngineMissing as exc:
+            raise HTTPException(503, str(exc)) from exc
+        return FileResponse(path, media_type="text/javascript")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,7 +9,7 @@ from spaceport.events import Envelope, ModelTrained, ModelTrainedData, SfmComple
 from spaceport.params.trainer import TrainParams
 from spaceport.runtime import Interrupted, PermanentError, StageContext, StageSpec
 from spaceport.storage import download_dir, output_set
-from spaceport_splats.colmap import ColmapError, count_points
+from spaceport_splats.colmap import LOG_FOLDER, ColmapError, count_points
 from spaceport_trainer.checkpoint import LATEST
 from spaceport_trainer.report import TrainReport
 from spaceport_trainer.train import TrainHooks, TrainingStopped, TrainProgress, train
@@ -99,6 +99,8 @@ def on_sfm_completed(event: SfmCompleted, ctx: StageContext) -> list[Envelope]:
         ply_uri = outputs.put_file("model.ply", Path(report.model_path))
         previews_uri = outputs.put_dir("previews", out_dir / "previews") if report.previews else None
         report_uri = outputs.put_bytes("report.json", report.model_dump_json(indent=1).encode())
+        if (out_dir / LOG_FOLDER).is_dir():  # COLMAP's own log of the undistortion, kept with the job
+            outputs.put_dir(LOG_FOLDER, out_dir / LOG_FOLDER)
     ctx.store.delete(ctx.store.list_keys(ctx.prefix() + CHECKPOINTS))
     data = ModelTrainedData(
         ply_uri=ply_uri,

@@ -39,9 +39,9 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
         figures.add_row(name, value)
     console.print(figures)
     for name, path in {**summary.artifacts, **written}.items():
-        console.print(f"  {name:<20} {path}")
+        console.print(f"  {name:<20} {path}", soft_wrap=True, highlight=False)  # paths whole, to copy
     if "3D viewer" in written:
-        console.print(f"  view it with: spaceport view {written['3D viewer'].parent}")
+        console.print(f"  view it with: spaceport view {written['3D viewer'].parent}", soft_wrap=True, highlight=False)
     for line in summary.notes:
         console.print(line, highlight=False)
     console.print(f"total {seconds:.1f} s")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from spaceport.engine import EngineMissing
 from spaceport_app.embedded.viewer import find_engine
 
 ENGINE_URL = "/playcanvas.mjs"
@@ -39,10 +40,11 @@ def view(
     if not (folder / "viewer.html").is_file():
         typer.echo(f"error: no viewer.html in {folder}", err=True)
         raise typer.Exit(2)
-    engine = find_engine()
-    if engine is None:
-        typer.echo("error: the PlayCanvas engine is not installed: run `npm ci` in the repository", err=True)
-        raise typer.Exit(2)
+    try:
+        engine = find_engine()
+    except EngineMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(folder, engine)) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
         typer.echo(f"serving {url} (Ctrl-C to stop)")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[3]
+from spaceport.engine import engine_file
 
 VIEWER_HTML = (Path(__file__).parent / "viewer.html").read_text()
 
@@ -74,14 +74,14 @@ def viewer_page(sog_url: str, ply: Path | None, sparse_dir: Path | None = None) 
     return VIEWER_HTML.replace("__SOG_URL__", sog_url).replace("__FRAMING__", json.dumps(framing(ply, sparse_dir)))
 
 
-def find_engine() -> Path | None:
-    """The bundled engine: the monitor's build-step copy, else the repository's node_modules."""
-    candidates = []
+def find_engine(download: bool = True) -> Path:
+    """The engine to serve: node_modules, the monitor's build-step copy, the user's cache, else fetched once
+    from the npm registry and checked against the lockfile's integrity (`EngineMissing` offline)."""
+    extra = []
     try:
         from spaceport_monitor.assets import engine_path
 
-        candidates.append(engine_path())
+        extra.append(engine_path())
     except ImportError:
         pass
-    candidates += [REPO / "node_modules" / "playcanvas" / "build" / "playcanvas.min.mjs"]
-    return next((p for p in candidates if p.is_file()), None)
+    return engine_file(extra, download)

@@ -32,10 +32,10 @@ def make_sog(folder: Path) -> Path:
 
 
 def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
-    """viewer.html, served with the bundled engine, loads the `.sog` and draws splats (pixels checked)."""
+    """viewer.html, served with the bundled engine, loads the `.sog` with progress, reports its splat count and
+    size, and draws splats (pixels checked)."""
     require("node", "chromium", "playcanvas", "playwright-core")
     engine = find_engine()
-    assert engine is not None
     bundle = make_sog(tmp_path)
     (tmp_path / "viewer.html").write_text(viewer_page("compressor/scene.sog", tmp_path / "model.ply"))
     out = tmp_path / "out"
@@ -51,6 +51,7 @@ def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
     result = json.loads((out / "result.json").read_text())
     assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
     assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5
+    assert result["viewer"]["splats"] == 20000 and result["viewer"]["bytes"] == bundle.stat().st_size
     pixels = np.asarray(Image.open(out / "canvas.png").convert("RGB")).astype(int)[:-40]  # [H, W, 3] above the hint
     background = np.array([0.07, 0.07, 0.08]) * 255
     drawn = np.abs(pixels - background).sum(axis=2) > 30
