@@ -23,11 +23,26 @@ echo "cpus: $(nproc)"
 source benchmarks/gpu/site.sh
 install_site || exit 1
 export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor
+# SfM on the GPU when `.gpu-a/` (benchmarks/gpu/prepare_pycolmap_cuda.sh) came in this call or an earlier one
+if [ -d .gpu-a ] || [ -f "$W/pycolmap-cuda/.installed" ]; then
+    install_pycolmap_cuda || exit 1
+    export PYTHONPATH=$PYTHONPATH_COLMAP:$PYTHONPATH
+fi
+python3 -c "import pycolmap; print('pycolmap', pycolmap.__version__, 'cuda:', pycolmap.has_cuda)" || exit 1
+FOX=${FOX:-.data/fox/images}
+[ -d "$FOX" ] || FOX=.baseline/fox/images
 
 t0=$(date +%s)
 python3 -c "from gsplat.cuda._backend import _C; print('gsplat compiled:', _C is not None)" || exit 1
 echo "gsplat compile (not timed below): $(($(date +%s) - t0)) s"
 [ -n "${SAVE_JIT:-}" ] && save_jit "$OUT"  # SAVE_JIT=1: the compiled gsplat comes back for `.jit/`
+[ -d "$FOX" ] || { echo "no fox photos here (carry .data): setup only"; exit 0; }
+# SFM_RUNS="fox:default fox:enhanced ...": benchmarks/sfm/bench_sfm.py rows on this machine first
+if [ -n "${SFM_RUNS:-}" ]; then
+    mkdir -p "$W/sfm-data" && ln -sfn "$PWD/$(dirname "$FOX")" "$W/sfm-data/fox"
+    SPACEPORT_DATASETS=$W/sfm-data python3 benchmarks/sfm/bench_sfm.py --out "$W/bench-sfm" \
+        $(for r in $SFM_RUNS; do echo --run "$r"; done) 2>&1 | grep -v "^[IWE][0-9]\{4\} "
+fi
 if [ -n "${GPU_TESTS:-}" ]; then  # GPU_TESTS=1: tests/gpu first, on the same machine
     PYTHONPATH=$PYTHONPATH:$PWD python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -6
 fi
@@ -37,8 +52,11 @@ fi
 for i in $(seq 1 "${RUNS:-1}"); do
     rm -rf "$W/fox-run"
     t0=$(date +%s.%N)
-    python3 -m spaceport_app run .baseline/fox/images --out "$W/fox-run" --preset standard
+    python3 -m spaceport_app run "$FOX" --out "$W/fox-run" --preset standard > "$W/console$i.txt" 2>&1
     code=$?
+    cat "$W/console$i.txt"
+    # a quiet console: no COLMAP (glog "I1204 12:00:00" lines) or gsplat log line among ours
+    echo "run $i: console lines $(wc -l < "$W/console$i.txt"), COLMAP-style $(grep -c '^[IWEF][0-9]\{4\} ' "$W/console$i.txt"), gsplat $(grep -ci 'gsplat' "$W/console$i.txt")"
     echo "run $i: spaceport run exit code $code, wall $(python3 -c "import time; print(round(time.time() - $t0, 1))") s"
     job=$(ls -d "$W"/fox-run/jobs/*/ | head -1)
     python3 - "$job" "$OUT/run$i.json" <<'PY'
@@ -55,6 +73,6 @@ PY
     ls -la "$job/trainer" "$job/compressor"
     # the model scored on the whole original frames and on the reference trainer's undistorted crops, through
     # 3DGUT and through the classic rasterizer (what web viewers draw): $OUT/ref<i>.json
-    python3 benchmarks/trainer/reference_protocol.py --sparse "$job/sfm/sparse/0" --images .baseline/fox/images \
+    python3 benchmarks/trainer/reference_protocol.py --sparse "$job/sfm/sparse/0" --images "$FOX" \
         --ply "$job/trainer/model.ply" --json "$OUT/ref$i.json" | tail -1
 done

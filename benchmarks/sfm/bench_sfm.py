@@ -2,9 +2,10 @@
 
 Usage (from the repository root, niced on a shared machine):
     nice python benchmarks/sfm/bench_sfm.py --run fox:default --run sceaux_castle:default --out .work/bench-sfm
-Each `--run` is `dataset:profile` (profile: fast | default | enhanced). Datasets come from
-`../shared/datasets` (or SPACEPORT_DATASETS). Writes `<out>/<dataset>-<profile>.json` (the full SfmReport
-plus the pose accuracy and the machine load) and prints one Markdown table row per run. On fox, the
+Each `--run` is `dataset:profile[:field=value,...]` (profile: fast | default | enhanced; the optional
+overrides set SfmParams fields on top, e.g. `fox:default:ba_use_gpu=false,ba_global_frames_ratio=1.4`).
+Datasets come from `../shared/datasets` (or SPACEPORT_DATASETS). Writes `<out>/<dataset>-<label>.json`
+(the full SfmReport plus the pose accuracy and the machine load) and prints one Markdown table row per run. On fox, the
 camera poses are compared with `fox/transforms.json` (Umeyama similarity on the camera centres; rotation
 error of each camera after the alignment; pairwise relative-rotation error, which needs no alignment).
 """
@@ -55,18 +56,28 @@ class BenchRun:
     pose_accuracy: PoseAccuracy | None
 
 
-def run_one(name: str, profile: str, out: Path, threads: int) -> tuple[BenchRun, SfmReport]:
-    """Reconstruct one dataset with one profile; writes `<out>/<name>-<profile>.json`."""
+def parse_overrides(text: str) -> dict[str, str]:
+    """`a=1,b=x` -> {"a": "1", "b": "x"} (pydantic converts the strings when the params are built)."""
+    pairs = [item.partition("=") for item in text.split(",") if item]
+    return {key.strip(): value.strip() for key, _, value in pairs}
+
+
+def run_one(
+    name: str, profile: str, out: Path, threads: int, overrides: dict[str, str] | None = None
+) -> tuple[BenchRun, SfmReport]:
+    """Reconstruct one dataset with one profile (and overrides); writes `<out>/<name>-<label>.json`."""
     dataset = datasets_root() / name
-    work = out / f"work-{name}-{profile}"
+    label = profile + "".join(f"-{k}={v}" for k, v in (overrides or {}).items())
+    work = out / f"work-{name}-{label}"
     shutil.rmtree(work, ignore_errors=True)
-    params = SfmParams.preset(profile)  # type: ignore[arg-type]
+    preset = SfmParams.preset(profile)  # type: ignore[arg-type]
+    params = SfmParams.model_validate({**preset.model_dump(), **(overrides or {})})
     load_before = os.getloadavg()
     start = time.monotonic()
     report = reconstruct(dataset / "images", work, params, options=RunOptions(threads=threads, thresholds=Thresholds()))
     run = BenchRun(
         name,
-        profile,
+        label,
         round(time.monotonic() - start, 1),
         load_before,
         os.getloadavg(),
@@ -74,7 +85,7 @@ def run_one(name: str, profile: str, out: Path, threads: int) -> tuple[BenchRun,
         pose_accuracy(dataset, report),
     )
     record = {**asdict(run), "report": json.loads(report.to_json())}
-    (out / f"{name}-{profile}.json").write_text(json.dumps(record, indent=1))
+    (out / f"{name}-{label}.json").write_text(json.dumps(record, indent=1))
     return run, report
 
 
@@ -130,8 +141,10 @@ def main() -> None:
     )
     print("|" + "---|" * 17)
     for spec in args.run:
-        name, _, profile = spec.partition(":")
-        print(table_row(*run_one(name, profile or "default", args.out, args.threads)), flush=True)
+        name, _, rest = spec.partition(":")
+        profile, _, overrides = rest.partition(":")
+        run = run_one(name, profile or "default", args.out, args.threads, parse_overrides(overrides))
+        print(table_row(*run), flush=True)
 
 
 if __name__ == "__main__":

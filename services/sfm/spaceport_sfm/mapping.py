@@ -31,10 +31,10 @@ def run_mapper(
     """Every model the mapper built, largest (most registered images) first; empty when none."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if params.mapper == "global":
-        options = mapper_options(pycolmap.GlobalPipelineOptions(), threads)
+        options = mapper_options(pycolmap.GlobalPipelineOptions(), params, threads)
         models = pycolmap.global_mapping(database, images_dir, out_dir, options=options)
     else:
-        incremental = mapper_options(pycolmap.IncrementalPipelineOptions(), threads)
+        incremental = mapper_options(pycolmap.IncrementalPipelineOptions(), params, threads)
         models = pycolmap.incremental_mapping(
             database, images_dir, out_dir, options=incremental, next_image_callback=_Counter(on_registered)
         )

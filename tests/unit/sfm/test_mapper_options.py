@@ -1,0 +1,38 @@
+"""Mapper settings per pycolmap build: COLMAP's on a CPU build, GPU bundle adjustment and fewer global BAs on CUDA."""
+
+import pycolmap
+import pytest
+
+from spaceport.params import SfmParams
+from spaceport_sfm import colmap_options
+from spaceport_sfm.colmap_options import mapper_options
+
+pytestmark = pytest.mark.unit
+
+
+def test_cpu_build_keeps_colmaps_mapping() -> None:
+    """On a CPU build the incremental mapper runs COLMAP's global-BA cadence and no GPU bundle adjustment."""
+    options = mapper_options(pycolmap.IncrementalPipelineOptions(), SfmParams(), threads=2)
+    assert not pycolmap.has_cuda
+    assert options.ba_global_frames_ratio == pytest.approx(1.1)
+    assert options.ba_global_points_ratio == pytest.approx(1.1)
+    assert not options.ba_use_gpu
+    assert options.num_threads == 2 and options.random_seed == 0
+
+
+def test_cuda_build_bundle_adjusts_on_the_gpu_and_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where pycolmap has CUDA, bundle adjustment asks for the GPU and global BA waits for the model to double."""
+    monkeypatch.setattr(colmap_options, "uses_gpu", lambda: True)
+    options = mapper_options(pycolmap.IncrementalPipelineOptions(), SfmParams(), threads=0)
+    assert options.ba_global_frames_ratio == pytest.approx(2.0)
+    assert options.ba_use_gpu
+    off = mapper_options(pycolmap.IncrementalPipelineOptions(), SfmParams(ba_use_gpu=False), threads=0)
+    assert not off.ba_use_gpu
+
+
+def test_the_jobs_own_ratio_wins_on_any_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit `ba_global_frames_ratio` is used as given, on a CPU build and on a CUDA one."""
+    params = SfmParams(ba_global_frames_ratio=1.4)
+    assert mapper_options(pycolmap.IncrementalPipelineOptions(), params, 1).ba_global_frames_ratio == pytest.approx(1.4)
+    monkeypatch.setattr(colmap_options, "uses_gpu", lambda: True)
+    assert mapper_options(pycolmap.IncrementalPipelineOptions(), params, 1).ba_global_points_ratio == pytest.approx(1.4)
