@@ -119,3 +119,20 @@ def test_a_masks_folder_with_no_usable_mask_gives_no_mask_path(photos: Path, tmp
     """No photo has a mask: COLMAP gets no mask folder at all, every photo is used whole."""
     prepared = prepare(photos, tmp_path)
     assert prepared.masks_dir is None and len(prepared.accepted) == 4
+
+
+def test_a_turned_photos_mask_is_drawn_upright_and_travels_with_it(photos: Path, tmp_path: Path) -> None:
+    """A photo stored landscape with EXIF 'rotate 90' is 150x200 as displayed: its upright mask is kept and
+    written beside the turned copy SfM uploads for training; a mask of the stored size is refused as turned."""
+    for name in ("p0.jpg", "p1.jpg"):
+        image = Image.open(photos / name)
+        exif = image.getexif()
+        exif[0x0112] = 6
+        image.save(photos / name, exif=exif.tobytes())
+    keep = half_mask(photos / "masks" / "p0.jpg.png", size=(150, 200))
+    half_mask(photos / "masks" / "p1.jpg.png", size=SIZE)
+    prepared = prepare(photos, tmp_path)
+    assert prepared.changed
+    assert skipped(prepared) == {"p1.jpg": "bad_mask"}
+    assert "turned" in prepared.skipped[0].detail
+    assert np.array_equal(written(prepared, "p0.jpg"), keep)
