@@ -33,11 +33,16 @@ class MaskError(ValueError):
     """A mask that cannot be used with its photo; the message names both."""
 
 
+def mask_names(name: str) -> tuple[str, str]:
+    """Where the mask of photo `name` may be, relative to the masks folder, in order of preference."""
+    return f"{name}.png", Path(name).with_suffix(".png").as_posix()
+
+
 def mask_file(masks_dir: Path, name: str) -> Path | None:
     """The mask of photo `name` in `masks_dir` (`<name>.png`, else `<name without suffix>.png`), or None."""
-    for candidate in (masks_dir / f"{name}.png", (masks_dir / name).with_suffix(".png")):
-        if candidate.is_file():
-            return candidate
+    for candidate in mask_names(name):
+        if (masks_dir / candidate).is_file():
+            return masks_dir / candidate
     return None
 
 
