@@ -136,3 +136,13 @@ def test_a_turned_photos_mask_is_drawn_upright_and_travels_with_it(photos: Path,
     assert skipped(prepared) == {"p1.jpg": "bad_mask"}
     assert "turned" in prepared.skipped[0].detail
     assert np.array_equal(written(prepared, "p0.jpg"), keep)
+
+
+@pytest.mark.parametrize("mode", ["1", "P", "RGBA", "LA", "I;16"])
+def test_masks_of_any_image_mode_read_as_black_ignore_other_keep(photos: Path, tmp_path: Path, mode: str) -> None:
+    """Bilevel, palette, RGBA, grey+alpha and 16-bit masks all read as the same keep-mask (0 = ignore)."""
+    keep = half_mask(photos / "masks" / "p0.jpg.png", mode=mode)
+    assert Image.open(photos / "masks" / "p0.jpg.png").mode in (mode, "I;16", "I")
+    prepared = prepare(photos, tmp_path)
+    assert prepared.skipped == ()
+    assert np.array_equal(written(prepared, "p0.jpg"), keep)
