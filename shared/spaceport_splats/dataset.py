@@ -13,7 +13,7 @@ from torch import Tensor
 from spaceport_splats.cameras import Camera, Lens, intrinsics_matrix, lens_of, make_camera
 from spaceport_splats.colmap import CameraIntrinsics, ColmapError, ImagePose, SparseModel
 from spaceport_splats.consistency import ViewCamera, check_photo, check_scale, view_camera
-from spaceport_splats.masks import view_mask
+from spaceport_splats.masks import MaskError, view_mask
 from spaceport_splats.normalize import SceneTransform, fit_transform
 
 log = structlog.get_logger(__name__)
@@ -156,6 +156,8 @@ def load_scene(
         views = list(pool.map(build, range(len(present))))
     train_names, _ = split_names([v.name for v in views], test_every)
     train_set, hidden = set(train_names), hidden_views(views)
+    if train_set <= hidden:
+        raise MaskError(f"the masks hide every pixel of all {len(train_set)} training photos")
     points = torch.as_tensor(transform.points_to_normalised(model.points), dtype=torch.float32, device=device)
     colors = torch.as_tensor(model.colors, dtype=torch.float32, device=device) / 255.0
     return SceneData(

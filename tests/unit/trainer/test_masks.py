@@ -128,3 +128,14 @@ def test_undistorted_masks_match_colmaps_own_undistortion(tmp_path: Path) -> Non
     assert agree > 0.97, agree
     left_as_is = resize_nearest(keep, (ours.shape[1], ours.shape[0]))  # the mask merely resized to the new size
     assert float((left_as_is == theirs).mean()) < agree - 0.02
+
+
+def test_masks_that_hide_every_photo_are_an_error(synthetic_scene: Path, tmp_path: Path) -> None:
+    """All-black masks on every photo leave nothing to train on: a MaskError that says so, not a crash."""
+    scene = copy_scene(synthetic_scene, tmp_path / "scene")
+    (scene / "images" / "masks").mkdir()
+    for photo in (scene / "images").glob("*.png"):
+        Image.new("L", (64, 48), 0).save(scene / "images" / "masks" / f"{photo.name}.png")
+    model = read_sparse_model(scene / "sparse" / "0")
+    with pytest.raises(MaskError, match="hide every pixel of all 9 training photos"):
+        load_scene(model, scene / "images", 1, None, 4, torch.device("cpu"))
