@@ -11,12 +11,15 @@ Per photo (see `spaceport_splats.masks` for the naming and the values):
 - a mask that names no photo: a warning (most often a misspelt name).
 
 Checked masks are written as 8-bit PNG (0 ignore, 255 keep) to `images_dir/masks/<name>.png`, so that the images
-folder uploaded for training (turned photos) carries them too.
+folder uploaded for training (turned photos) carries them too. Once any photo has a mask, every photo gets one there
+(all white where it had none): with a mask folder set, COLMAP 4.2.1 fails a photo that has no mask file
+(`MASK_ERROR: Failed to read the mask file`) and stores no features for it.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import structlog
 
 from spaceport_sfm.report import AcceptedImage, SkippedFile
@@ -63,7 +66,12 @@ def prepare_masks(source: Path, images_dir: Path, accepted: tuple[AcceptedImage,
     _warn_about_names(found_dir, accepted, unmasked)
     masked = len(kept) - len(unmasked)
     log.info("masks_checked", masked=masked, unmasked=len(unmasked), skipped=len(skipped))
-    return MaskedImages(tuple(kept), tuple(skipped), out_dir if masked else None)
+    if not masked:
+        return MaskedImages(tuple(kept), tuple(skipped), None)
+    for image in kept:  # COLMAP 4.2 gives a photo without a mask file no features at all (MASK_ERROR)
+        if image.name in unmasked:
+            write_mask(np.ones((image.height, image.width), bool), out_dir / f"{image.name}.png")
+    return MaskedImages(tuple(kept), tuple(skipped), out_dir)
 
 
 def _warn_about_names(found_dir: Path, accepted: tuple[AcceptedImage, ...], unmasked: list[str]) -> None:

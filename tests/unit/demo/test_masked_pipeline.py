@@ -24,10 +24,12 @@ pytestmark = pytest.mark.unit
 
 
 def test_masks_reach_sfm_and_the_trainer_and_a_bad_one_is_reported(tmp_path: Path) -> None:
-    """The job ends Compressed; SfM reports the photo with the turned mask as bad_mask and checks the other 15
-    masks; the trainer trains on 15 masked views; the masks are stored under the job's images/masks/."""
+    """The job ends Compressed; SfM reports the photo with the turned mask as bad_mask, checks 14 masks and
+    registers the other 15 photos, the one without a mask too; the trainer trains on 14 masked views and one
+    whole; the masks are stored under the job's images/masks/."""
     scene = generate_scene(tmp_path / "scene", views=16, width=400, height=300, capture=CAPTURES["moving-object"])
     Image.new("L", (300, 400), 255).save(scene.images_dir / "masks" / "view_005.jpg.png")
+    (scene.images_dir / "masks" / "view_009.jpg.png").unlink()
     options = JobOptions.for_preset("preview").with_overrides(["trainer.steps=40", "trainer.max_image_side=160"])
     with capture_logs() as logs:
         run = asyncio.run(
@@ -36,8 +38,9 @@ def test_masks_reach_sfm_and_the_trainer_and_a_bad_one_is_reported(tmp_path: Pat
     assert run.succeeded, run.outcome
     (completed,) = [e for e in run.events if e.type == "sfm.completed"]
     assert [(s.name, s.reason) for s in completed.data.skipped] == [("view_005.jpg", "bad_mask")]
+    assert completed.data.metrics.images_registered == 15
     events = {entry["event"]: entry for entry in logs}
-    assert events["masks_checked"]["masked"] == 15 and events["masks_checked"]["skipped"] == 1
-    assert events["masks_loaded"]["masked"] == 15 and events["masks_loaded"]["unmasked"] == 0
+    assert events["masks_checked"]["masked"] == 14 and events["masks_checked"]["skipped"] == 1
+    assert events["masks_loaded"]["masked"] == 14 and events["masks_loaded"]["unmasked"] == 1
     stored = sorted(p.name for p in (run.job_dir() / "images" / "masks").iterdir())
-    assert len(stored) == 16 and stored[0] == "view_000.jpg.png"
+    assert len(stored) == 15 and stored[0] == "view_000.jpg.png"

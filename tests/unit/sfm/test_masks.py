@@ -56,7 +56,7 @@ def test_good_masks_are_written_for_colmap_and_are_not_photos(photos: Path, tmp_
     assert prepared.masks_dir is not None and prepared.masks_dir.parent == prepared.images_dir
     assert np.array_equal(written(prepared, "p0.jpg"), keep)
     assert np.array_equal(written(prepared, "p1.jpg"), keep)
-    assert not (prepared.masks_dir / "p2.jpg.png").exists()
+    assert written(prepared, "p2.jpg").all()
 
 
 def test_a_mask_of_the_wrong_shape_skips_its_photo_with_the_sizes(photos: Path, tmp_path: Path) -> None:
@@ -110,6 +110,7 @@ def test_missing_masks_warn_and_leave_those_photos_whole(photos: Path, tmp_path:
     with capture_logs() as logs:
         prepared = prepare(photos, tmp_path)
     assert len(prepared.accepted) == 4 and prepared.skipped == ()
+    assert written(prepared, "p2.jpg").all()  # COLMAP needs a file for every photo once it has a mask folder
     events = {entry["event"]: entry for entry in logs}
     assert events["photos_without_masks"]["first"] == ["p2.jpg", "p3.jpg"]
     assert events["masks_without_photos"]["first"] == ["IMG_9.jpg.png"]
