@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import Literal
 
+from spaceport_splats.masks import MASKS_FOLDER
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v"})
 
@@ -11,6 +13,25 @@ InputKind = Literal["photos", "video"]
 
 class InputError(ValueError):
     """A photo folder or video that cannot start a job."""
+
+
+def find_masks(photos: Path) -> Path | None:
+    """The masks of a photo folder: `PHOTOS/masks/`, or COLMAP's layout `scene/masks/` beside `scene/images/`."""
+    if not photos.is_dir():
+        return None
+    for candidate in (photos / MASKS_FOLDER, photos.parent / MASKS_FOLDER if photos.name == "images" else None):
+        if candidate is not None and candidate.is_dir():
+            return candidate
+    return None
+
+
+def collect_masks(photos: Path) -> list[tuple[str, Path]]:
+    """The files of the photo folder's masks (`find_masks`), each with its name relative to the masks folder."""
+    masks = find_masks(photos)
+    if masks is None:
+        return []
+    files = sorted(p for p in masks.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [(p.relative_to(masks).as_posix(), p) for p in files]
 
 
 def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
@@ -23,7 +44,10 @@ def collect_inputs(source: Path) -> tuple[InputKind, list[Path]]:
         raise InputError(f"{source} is neither a photo folder nor a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
     if not source.is_dir():
         raise InputError(f"{source} does not exist")
-    files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+    masks = source / MASKS_FOLDER
+    files = sorted(
+        p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".") and not p.is_relative_to(masks)
+    )
     photos = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     if not photos and len(videos) == 1:

@@ -9,7 +9,8 @@ from spaceport.bus import Bus
 from spaceport.events import ImagesReady, ImagesReadyData, new_job_id
 from spaceport.params import JobOptions
 from spaceport.storage import ObjectStore, job_prefix, job_root, safe_relpath
-from spaceport_app.inputs import collect_inputs
+from spaceport_app.inputs import collect_inputs, collect_masks
+from spaceport_splats.masks import MASKS_FOLDER
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,13 @@ def upload_inputs(store: ObjectStore, source: Path, job_id: str) -> tuple[Images
     base = source if source.is_dir() else source.parent
     for path in files:
         store.put_file(prefix + safe_relpath(path.relative_to(base).as_posix()), path)
+    masks = collect_masks(source)
+    if masks and kind == "video":
+        log.warning("masks_ignored_for_video", masks=len(masks), note="masks apply to photos only")
+    elif masks:  # beside the photos in storage, where SfM and the trainer look: images/masks/<photo name>.png
+        for name, path in masks:
+            store.put_file(prefix + safe_relpath(f"{MASKS_FOLDER}/{name}"), path)
+        log.info("masks_uploaded", masks=len(masks))
     count = len(files) if kind == "photos" else 0
     return ImagesReadyData(images_uri=store.uri(prefix), image_count=count, input_kind=kind), len(files)
 

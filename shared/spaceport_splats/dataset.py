@@ -13,6 +13,7 @@ from torch import Tensor
 from spaceport_splats.cameras import Camera, Lens, intrinsics_matrix, lens_of, make_camera
 from spaceport_splats.colmap import CameraIntrinsics, ColmapError, ImagePose, SparseModel
 from spaceport_splats.consistency import ViewCamera, check_photo, check_scale, view_camera
+from spaceport_splats.masks import MaskError, view_mask
 from spaceport_splats.normalize import SceneTransform, fit_transform
 
 log = structlog.get_logger(__name__)
@@ -25,6 +26,12 @@ class View:
     name: str
     camera: Camera
     image: Tensor  # [H, W, 3] uint8, on the training device
+    mask: Tensor | None = None  # [H, W] bool, True = a pixel to use; None = every pixel
+
+    def to(self, device: torch.device) -> "View":
+        """This view with its camera, photo and mask on `device`."""
+        mask = None if self.mask is None else self.mask.to(device)
+        return View(self.name, self.camera.to(device), self.image.to(device), mask)
 
     def target(self) -> Tensor:
         """The photo as float in [0, 1]."""  # [H, W, 3]
@@ -103,9 +110,25 @@ def build_view(
         check_photo(pose.name, header.size, cam)
     check_scale(pose.name, cam, size)
     pixels = load_image(images_dir / pose.name, size)
+    mask = view_mask(images_dir, pose.name, (cam.width, cam.height), size)
     viewmat = transform.viewmat_to_normalised(pose.world_to_cam)
     camera = make_camera(viewmat, intrinsics_matrix(cam, *size), *size, _lens(cam, allow_distortion))
-    return View(pose.name, camera, torch.from_numpy(pixels))
+    return View(pose.name, camera, torch.from_numpy(pixels), None if mask is None else torch.from_numpy(mask))
+
+
+def hidden_views(views: list[View]) -> set[str]:
+    """The views whose mask hides every pixel (left out); warns about photos left unmasked beside masked ones."""
+    masked = [v for v in views if v.mask is not None]
+    if not masked:
+        return set()
+    unmasked = [v.name for v in views if v.mask is None]
+    if unmasked:
+        log.warning("photos_without_masks", count=len(unmasked), first=unmasked[:5], note="used whole")
+    hidden = [v.name for v in masked if v.mask is not None and not bool(v.mask.any())]
+    if hidden:
+        log.warning("photos_fully_masked", count=len(hidden), first=hidden[:5], note="left out")
+    log.info("masks_loaded", masked=len(masked), unmasked=len(unmasked))
+    return set(hidden)
 
 
 def load_scene(
@@ -127,17 +150,19 @@ def load_scene(
 
     def build(im_index: int) -> View:
         view = build_view(model, present[im_index], images_dir, factor, max_side, transform, allow_distortion)
-        return View(view.name, view.camera.to(device), view.image.to(device))
+        return view.to(device)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         views = list(pool.map(build, range(len(present))))
     train_names, _ = split_names([v.name for v in views], test_every)
-    train_set = set(train_names)
+    train_set, hidden = set(train_names), hidden_views(views)
+    if train_set <= hidden:
+        raise MaskError(f"the masks hide every pixel of all {len(train_set)} training photos")
     points = torch.as_tensor(transform.points_to_normalised(model.points), dtype=torch.float32, device=device)
     colors = torch.as_tensor(model.colors, dtype=torch.float32, device=device) / 255.0
     return SceneData(
-        train=[v for v in views if v.name in train_set],
-        test=[v for v in views if v.name not in train_set],
+        train=[v for v in views if v.name in train_set and v.name not in hidden],
+        test=[v for v in views if v.name not in train_set and v.name not in hidden],
         points=points,
         colors=colors,
         transform=transform,

@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 from spaceport_splats.dataset import View
+from spaceport_splats.masked import psnr_over, ssim_over
 from spaceport_splats.render import Splats, render
-from spaceport_splats.ssim import psnr, ssim
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ def evaluate(splats: Splats, views: list[View], sh_degree: int, step: int) -> Ev
         _sync(device)
         render_s += time.perf_counter() - t0
         target = view.target()
-        scores.append(ViewScore(view.name, float(psnr(image, target)), float(ssim(image, target))))
+        quality = (psnr_over(image, target, view.mask), ssim_over(image, target, view.mask))
+        scores.append(ViewScore(view.name, float(quality[0]), float(quality[1])))
     return Evaluation(
         step=step,
         psnr=float(np.mean([s.psnr for s in scores])),

@@ -97,9 +97,10 @@ def heldout_scorer(
         for pose in model.images
         if pose.name in held
     ]
+    views = [v for v in views if v.mask is None or bool(v.mask.any())]  # a fully masked view, as train() does
     if trained is not None:
         check_same_cameras(trained, [v.record(transform) for v in views])
-    views = [View(v.name, v.camera.to(device), v.image.to(device)) for v in views]
+    views = [v.to(device) for v in views]
     degree = active_sh_degree(params, params.steps)
     log.info(
         "heldout_scorer_ready",

@@ -15,6 +15,7 @@ import structlog
 from spaceport.params.trainer import CameraHandling
 from spaceport_splats.cameras import lens_of
 from spaceport_splats.colmap import LOG_FOLDER, SparseModel, colmap_log, find_model_dir, read_sparse_model
+from spaceport_splats.mask_undistort import undistort_masks
 
 log = structlog.get_logger(__name__)
 
@@ -73,4 +74,5 @@ def prepare_scene(
         present = [im.name for im in model.images if (images_dir / im.name).is_file()]
         log.info("undistorting_photos", camera_models=models, photos=len(present), registered=len(model.images))
         new_model_dir, new_images = undistort(model_dir, images_dir, work_dir / "undistorted", present)
+        undistort_masks(model_dir, images_dir, new_model_dir, new_images)
         return PreparedScene(read_sparse_model(new_model_dir), new_images, "undistorted")

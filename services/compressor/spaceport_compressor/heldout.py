@@ -16,7 +16,7 @@ import structlog
 
 from spaceport.events import ModelTrained
 from spaceport.runtime import StageContext
-from spaceport.storage import download_dir, safe_relpath
+from spaceport.storage import ObjectStore, download_dir, safe_relpath
 from spaceport_compressor.fidelity import HeldoutScorer, NotMeasured, Scoring
 from spaceport_compressor.splats import SplatCloud
 
@@ -60,6 +60,17 @@ def _prefix(key: str) -> str:
     return key if key.endswith("/") else key + "/"
 
 
+def _fetch_mask(store: ObjectStore, images_prefix: str, name: str, images: Path) -> None:
+    """The photo's mask where it has one (the scores then count its kept pixels only, as the trainer's do)."""
+    from spaceport_splats.masks import MASKS_FOLDER, mask_names
+
+    for candidate in mask_names(name):
+        key = images_prefix + safe_relpath(f"{MASKS_FOLDER}/{candidate}")
+        if store.exists(key):
+            store.get_file(key, images / MASKS_FOLDER / candidate)
+            return
+
+
 def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple[Path, Path]:
     """Download the sparse model, then only the photos the trainer held out: (sparse folder, images folder)."""
     from spaceport_splats.scoring import heldout_names
@@ -69,6 +80,7 @@ def fetch_heldout(event: ModelTrained, ctx: StageContext, folder: Path) -> tuple
     images_prefix = _prefix(store.key_of(event.data.images_uri))
     for name in heldout_names(sparse, event.data.options.trainer):
         store.get_file(images_prefix + safe_relpath(name), images / name)
+        _fetch_mask(store, images_prefix, name, images)
     return sparse, images
 
 

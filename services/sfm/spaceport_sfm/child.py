@@ -65,7 +65,7 @@ def run(request: ChildRequest) -> ChildResult:
     database = work / "database.db"
     names = list(request.image_names)
     clock = _Clock()
-    clock.run("extraction", lambda: extract(database, request.images_dir, names, params, threads))
+    clock.run("extraction", lambda: extract(database, request.images_dir, names, params, threads, request.masks_dir))
     pairing = clock.run("matching", lambda: match(database, work, params, request.input_kind, threads))
 
     def on_registered(count: int) -> None:

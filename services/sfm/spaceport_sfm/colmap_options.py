@@ -1,5 +1,6 @@
 """SfmParams -> pycolmap 4.x option objects. Imported only inside the pycolmap child process."""
 
+from pathlib import Path
 from typing import TypeVar
 
 import pycolmap
@@ -20,11 +21,13 @@ def guided_matching_applies(params: SfmParams) -> bool:
     return params.guided_matching and uses_gpu()
 
 
-def reader_options(params: SfmParams) -> pycolmap.ImageReaderOptions:
-    """How images become cameras: camera model and focal-length prior."""
+def reader_options(params: SfmParams, masks_dir: Path | None = None) -> pycolmap.ImageReaderOptions:
+    """How images become cameras: camera model and focal-length prior; the masks' folder where there is one."""
     options = pycolmap.ImageReaderOptions()
     options.camera_model = params.camera_model
     options.default_focal_length_factor = params.default_focal_length_factor
+    if masks_dir is not None:
+        options.mask_path = str(masks_dir)
     return options
 
 

@@ -12,8 +12,16 @@ from spaceport_sfm.colmap_options import camera_mode, extraction_options, reader
 log = structlog.get_logger(__name__)
 
 
-def extract(database: Path, images_dir: Path, image_names: list[str], params: SfmParams, threads: int) -> int:
+def extract(
+    database: Path,
+    images_dir: Path,
+    image_names: list[str],
+    params: SfmParams,
+    threads: int,
+    masks_dir: Path | None = None,
+) -> int:
     """Extract features of exactly `image_names` (stray files are never read); returns the keypoint total.
+    Keypoints on a black pixel of an image's mask in `masks_dir` (`<name>.png`) are dropped by COLMAP.
 
     With one camera per job, COLMAP refuses every image whose size differs from the first one
     (CAMERA_SINGLE_DIM_ERROR, silently: no features), and photos of two phones of one resolution would share
@@ -29,7 +37,7 @@ def extract(database: Path, images_dir: Path, image_names: list[str], params: Sf
             images_dir,
             image_names=names,
             camera_mode=camera_mode(params),
-            reader_options=reader_options(params),
+            reader_options=reader_options(params, masks_dir),
             extraction_options=extraction_options(params, threads),
             device=pycolmap.Device.auto,
         )

@@ -51,6 +51,8 @@ def skipped_hints(skipped: Sequence[SkippedFile]) -> list[str]:
         ("unsupported_format", "are in a format not read"),
         ("too_small", "are too small"),
         ("duplicate", "are duplicates of other photos"),
+        ("bad_mask", "have a mask that cannot be used (unreadable, or not the photo's shape)"),
+        ("fully_masked", "have a mask that hides the whole photo"),
     )
     for reason, label in labels:
         files = [item for item in skipped if item.reason == reason]

@@ -17,6 +17,7 @@ from spaceport.storage import UnsafeKey, safe_relpath
 from spaceport_sfm.errors import SfmError
 from spaceport_sfm.quality import downscaled_grey, measure
 from spaceport_sfm.report import AcceptedImage, SkippedFile
+from spaceport_splats.masks import MASKS_FOLDER
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +88,8 @@ def _candidates(source: Path, unpack_dir: Path) -> list[_Candidate]:
     found: list[_Candidate] = []
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         name = path.relative_to(source).as_posix()
+        if name.startswith(MASKS_FOLDER + "/"):
+            continue  # the photos' masks (spaceport_sfm.masks), not photos
         if not path.resolve().is_relative_to(root):
             raise SfmError("unsafe_input", f"{name!r} links outside the job's folder")
         if path.suffix.lower() == ".zip":

@@ -125,6 +125,7 @@ def _attempt(
         params=params,
         threads=run.threads or -1,
         input_kind=prepared.input_kind,
+        masks_dir=prepared.masks_dir,
     )
 
     scale = notify.attempt_scale(number)

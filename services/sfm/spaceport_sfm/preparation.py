@@ -8,6 +8,7 @@ import structlog
 from spaceport.events import SfmRejectReason
 from spaceport.params import SfmParams
 from spaceport_sfm.inputs import InputScan, scan_inputs
+from spaceport_sfm.masks import prepare_masks, warn_masks_ignored
 from spaceport_sfm.report import AcceptedImage, InputKind, SkippedFile, VideoReport
 from spaceport_sfm.video import extract_frames
 
@@ -24,6 +25,7 @@ class PreparedInput:
     input_kind: InputKind
     video: VideoReport | None = None
     changed: bool = False
+    masks_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,12 @@ def prepare_inputs(source: Path, work_dir: Path, params: SfmParams, input_kind: 
             SkippedFile(name=v.name, reason="video_ignored", detail="a video among photos is not used")
             for v in scan.videos
         ]
-        return PreparedInput(scan.images_dir, scan.accepted, (*scan.skipped, *ignored), "photos", changed=scan.changed)
+        masked = prepare_masks(source, scan.images_dir, scan.accepted)
+        skipped = (*scan.skipped, *ignored, *masked.skipped)
+        return PreparedInput(
+            scan.images_dir, masked.accepted, skipped, "photos", changed=scan.changed, masks_dir=masked.masks_dir
+        )
+    warn_masks_ignored(source)
     return _from_video(scan, work_dir, params)
 
 

@@ -20,6 +20,7 @@ class ChildRequest(Record):
     params: SfmParams
     threads: int = Field(default=-1, description="-1: all cores")
     input_kind: InputKind = "photos"
+    masks_dir: Path | None = Field(default=None, description="COLMAP's mask_path: <name>.png, 0 = ignore")
 
 
 class ImageStats(Record):

@@ -10,7 +10,15 @@ from spaceport.events import SfmMetrics, SfmRejectReason
 from spaceport.params import SfmParams
 
 SkipReason = Literal[
-    "not_an_image", "corrupt", "unsupported_format", "too_small", "too_large", "duplicate", "video_ignored"
+    "not_an_image",
+    "corrupt",
+    "unsupported_format",
+    "too_small",
+    "too_large",
+    "duplicate",
+    "video_ignored",
+    "bad_mask",
+    "fully_masked",
 ]
 ImageOutcome = Literal["registered", "other_model", "not_registered", "no_matches", "no_features"]
 Exposure = Literal["ok", "dark", "bright"]

@@ -10,6 +10,7 @@ from spaceport.params.trainer import TrainParams
 from spaceport.runtime import Interrupted, PermanentError, StageContext, StageSpec
 from spaceport.storage import download_dir, output_set
 from spaceport_splats.colmap import LOG_FOLDER, ColmapError, count_points
+from spaceport_splats.masks import MaskError
 from spaceport_trainer.checkpoint import LATEST
 from spaceport_trainer.report import TrainReport
 from spaceport_trainer.train import TrainHooks, TrainingStopped, TrainProgress, train
@@ -92,6 +93,8 @@ def on_sfm_completed(event: SfmCompleted, ctx: StageContext) -> list[Envelope]:
         report = train(scene, out_dir, params, hooks=_hooks(ctx), cpu_threads=ctx.settings.threads or 1)
     except TrainingStopped as exc:
         raise Interrupted(f"stopped at step {exc.step}; checkpoint stored") from exc
+    except MaskError as exc:
+        raise PermanentError(str(exc), reason="bad_mask") from exc
     except ColmapError as exc:
         raise PermanentError(str(exc), reason="invalid_sparse_model") from exc
     _check_outputs(report, t)

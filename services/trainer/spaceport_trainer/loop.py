@@ -7,9 +7,9 @@ from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
 from spaceport_splats.dataset import SceneData
+from spaceport_splats.masked import psnr_over
 from spaceport_splats.render import Splats, render
 from spaceport_splats.sh import active_sh_degree
-from spaceport_splats.ssim import psnr
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
 from spaceport_trainer.loss import photometric_loss, regularisers
 from spaceport_trainer.mcmc import MCMCStrategy
@@ -95,11 +95,11 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
     view = data.train[run.view_at(run.step, len(data.train))]
     out = render(run.splats, view.camera, active_sh_degree(p, run.step))
     target = view.target()  # [H, W, 3]
-    loss = photometric_loss(out.image, target, p.ssim_lambda) + regularisers(run.splats, p)
+    loss = photometric_loss(out.image, target, p.ssim_lambda, view.mask) + regularisers(run.splats, p)
     loss.backward()
     run.optimizer.step()
     run.optimizer.zero_grad(set_to_none=True)
     run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
     set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
-    quality = psnr(out.image.detach().clamp(0.0, 1.0), target) if log_now else None
+    quality = psnr_over(out.image.detach().clamp(0.0, 1.0), target, view.mask) if log_now else None
     return loss.detach(), quality

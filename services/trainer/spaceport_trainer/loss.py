@@ -4,16 +4,18 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.masked import masked_l1, masked_ssim
 from spaceport_splats.render import Splats
 from spaceport_splats.ssim import ssim
 
 
-def photometric_loss(image: Tensor, target: Tensor, ssim_lambda: float) -> Tensor:
-    """L1 blended with D-SSIM for images [H, W, 3] in [0, 1]; a 0-d tensor."""
-    l1 = torch.abs(image - target).mean()
+def photometric_loss(image: Tensor, target: Tensor, ssim_lambda: float, mask: Tensor | None = None) -> Tensor:
+    """L1 blended with D-SSIM for images [H, W, 3] in [0, 1], over the pixels `mask` [H, W] keeps; 0-d."""
+    l1 = torch.abs(image - target).mean() if mask is None else masked_l1(image, target, mask)
     if ssim_lambda == 0:
         return l1
-    return (1.0 - ssim_lambda) * l1 + ssim_lambda * (1.0 - ssim(image, target))
+    similarity = ssim(image, target) if mask is None else masked_ssim(image, target, mask)
+    return (1.0 - ssim_lambda) * l1 + ssim_lambda * (1.0 - similarity)
 
 
 def regularisers(splats: Splats, params: TrainParams) -> Tensor:

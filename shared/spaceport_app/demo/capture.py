@@ -4,7 +4,8 @@ A `Capture` is pure configuration. `CAPTURES` names the variants the regression 
 benchmark run, each standing for a kind of photo set users bring: portrait and landscape, strong and weak
 lens distortion, an off-centre principal point (refined by SfM's `default` profile, which needs at least
 15 photos), several cameras in one set (of different sizes, or two phones of one resolution told apart only by
-their EXIF), and a forward-facing arc instead of a full orbit.
+their EXIF), a forward-facing arc instead of a full orbit, and an object that moves between photos (with the
+masks that hide it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from spaceport_app.demo.camera import Intrinsics, Orbit
+from spaceport_app.demo.mover import Mover
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Capture:
     cameras: tuple[CameraSpec, ...] = (CameraSpec(),)
     views: int = 24
     orbit: Orbit = field(default_factory=Orbit)
+    mover: Mover | None = None  # an object that moves between photos, hidden by masks written with them
 
     def camera_of(self, view: int) -> CameraSpec:
         """The camera that takes view number `view`."""
@@ -59,5 +62,6 @@ CAPTURES: dict[str, Capture] = {
     ),
     "two-phones": Capture(cameras=(CameraSpec(), CameraSpec(hfov_deg=54.0, k=-0.10))),
     "forward-arc": Capture(cameras=(CameraSpec(k=-0.08),), views=16, orbit=Orbit(arc_deg=110.0)),
+    "moving-object": Capture(mover=Mover()),
 }
 """Named captures of the demo world; `landscape` is what `spaceport demo` renders."""

@@ -3,7 +3,9 @@
 Output layout (everything derived from `out_dir`):
 
     out_dir/images/view_000.jpg ...   JPEG photos, quality 92; EXIF Make and Model name the camera
-    out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes)
+    out_dir/images/masks/view_000.jpg.png ...   with a moving object: masks that hide it (black = ignore)
+    out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes),
+                                      and where the moving object stood in which views
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spaceport_app.demo.camera import Intrinsics, Pose, orbit_poses
 from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture
+from spaceport_app.demo.mover import MoverSpot, mover_mask, mover_spheres
+from spaceport_app.demo.primitives import Sphere
 from spaceport_app.demo.render import render_view
 from spaceport_app.demo.world import build_world
+from spaceport_splats.masks import MASKS_FOLDER, write_mask
 
 JPEG_QUALITY = 92
 GROUND_TRUTH = "ground_truth.json"
@@ -64,6 +69,7 @@ class _GroundTruthFile(BaseModel):
     )
     cameras: dict[str, _Camera]
     images: dict[str, _CamFromWorld]
+    moving: tuple[MoverSpot, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class DemoScene:
     seed: int
     cameras: Mapping[str, Intrinsics]  # image name -> the intrinsics it was taken with
     poses: Mapping[str, Pose]  # image name (relative to images_dir) -> cam_from_world
+    moving: tuple[MoverSpot, ...] = ()  # where the moving object stood, and in which views
 
     @property
     def intrinsics(self) -> Intrinsics:
@@ -127,6 +134,7 @@ def write_ground_truth(scene: DemoScene) -> Path:
             )
             for name, pose in scene.poses.items()
         },
+        moving=scene.moving,
     )
     partial = scene.ground_truth_path.with_suffix(".json.partial")
     partial.write_text(doc.model_dump_json(indent=1) + "\n")
@@ -145,7 +153,11 @@ def load_ground_truth(path: Path) -> DemoScene:
         raise ValueError(f"{file}: images name cameras that are not listed: {', '.join(unknown)}")
     poses = {name: Pose(R=np.array(p.R), t=np.array(p.t)) for name, p in doc.images.items()}
     return DemoScene(
-        root=file.parent, seed=doc.seed, cameras={n: cameras[p.camera] for n, p in doc.images.items()}, poses=poses
+        root=file.parent,
+        seed=doc.seed,
+        cameras={n: cameras[p.camera] for n, p in doc.images.items()},
+        poses=poses,
+        moving=doc.moving,
     )
 
 
@@ -154,8 +166,10 @@ def _prepare(out: Path) -> Path:
     images = out / IMAGES
     images.mkdir(parents=True, exist_ok=True)
     (out / GROUND_TRUTH).unlink(missing_ok=True)  # written last: no stale truth beside new photos
-    for old in images.glob("view_*.jpg"):
+    for old in [*images.glob("view_*.jpg"), *images.glob(f"{MASKS_FOLDER}/view_*.jpg.png")]:
         old.unlink()
+    if (images / MASKS_FOLDER).is_dir() and not any((images / MASKS_FOLDER).iterdir()):
+        (images / MASKS_FOLDER).rmdir()
     foreign = sorted(p.name for p in images.iterdir())
     if foreign:
         raise FileExistsError(f"{images} holds files that are not demo views: {', '.join(foreign[:5])}")
@@ -194,16 +208,38 @@ def generate_scene(
     digits = max(3, len(str(capture.views - 1)))
     names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
     cameras: dict[str, Intrinsics] = {}
+    spots = mover_spheres(world, capture.mover, seed) if capture.mover else []
     for i, (name, pose) in enumerate(zip(names, poses, strict=True)):
         spec = capture.camera_of(i)
         cameras[name] = spec.intrinsics()
-        render = render_view(world, cameras[name], pose, supersample=supersample, rays=rays[spec])
+        spot = spots[capture.mover.stop_of(i, capture.views)] if capture.mover else None
+        seen = world.with_objects((spot,)) if spot is not None else world
+        render = render_view(seen, cameras[name], pose, supersample=supersample, rays=rays[spec])
         Image.fromarray(render.rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
-    scene = DemoScene(root=out, seed=seed, cameras=cameras, poses=dict(zip(names, poses, strict=True)))
+        if capture.mover is not None:
+            keep = mover_mask(render, len(world.primitives), capture.mover.margin_px)
+            write_mask(keep, images / MASKS_FOLDER / f"{name}.png")
+    moving = _moving(capture, spots, names)
+    scene = DemoScene(root=out, seed=seed, cameras=cameras, poses=dict(zip(names, poses, strict=True)), moving=moving)
     write_ground_truth(scene)
     seconds = round(time.perf_counter() - start, 2)
     log.info("demo_scene_generated", views=capture.views, cameras=len(capture.cameras), seed=seed, seconds=seconds)
     return scene
+
+
+def _moving(capture: Capture, spots: list[Sphere], names: list[str]) -> tuple[MoverSpot, ...]:
+    """Where the moving object stood, and which views saw it there."""
+    if capture.mover is None:
+        return ()
+    mover = capture.mover
+    return tuple(
+        MoverSpot(
+            centre=(float(s.centre[0]), float(s.centre[1]), float(s.centre[2])),
+            radius=s.radius,
+            views=tuple(n for i, n in enumerate(names) if mover.stop_of(i, len(names)) == k),
+        )
+        for k, s in enumerate(spots)
+    )
 
 
 def _exif(capture: Capture, spec: CameraSpec) -> bytes:

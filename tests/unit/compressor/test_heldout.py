@@ -5,8 +5,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from structlog.testing import capture_logs
 
 from spaceport.criteria import compression_results
@@ -156,3 +158,23 @@ def test_without_torch_the_criterion_is_reported_not_measured(
     assert drop.outcome == "not_measured"
     assert "cannot render splats" in drop.message and "splats` extra" in drop.message
     assert "heldout_scorer_unavailable" in [e["event"] for e in logs]
+
+
+def test_factory_fetches_the_masks_of_the_heldout_photos(
+    trained: Trained, local_store: LocalStore, settings: Settings, tmp_path: Path
+) -> None:
+    """A held-out photo's mask comes with it (a training photo's does not), and the score then counts its kept
+    pixels only, as the trainer's does: it differs from the whole-image score."""
+    event = publish(local_store, trained, "job-masks")
+    keep = np.ones((48, 64), np.uint8) * 255
+    keep[:, :40] = 0
+    Image.fromarray(keep).save(tmp_path / "mask.png")
+    for name in ("0000.png.png", "0001.png.png"):
+        local_store.put_file(f"jobs/job-masks/images/masks/{name}", tmp_path / "mask.png")
+    ctx = context(event, local_store, settings, tmp_path / "work")
+    scorer = heldout_scoring(event, ctx)
+    assert not isinstance(scorer, NotMeasured)
+    fetched = sorted(p.name for p in (ctx.work_dir / "heldout" / "images" / "masks").iterdir())
+    assert fetched == ["0000.png.png"]
+    splats = read_ply(Path(trained.report.model_path)).splats
+    assert abs(scorer(splats) - trained.psnr) > 0.05

@@ -99,3 +99,15 @@ def test_interrupted_job_resumes_from_its_checkpoint(
     assert ref.data.metrics.resumed_from_step is None
     resumed = local_store.get_bytes("jobs/resume/trainer/model.ply")
     assert resumed == local_store.get_bytes("jobs/unbroken/trainer/model.ply")
+
+
+def test_a_bad_mask_fails_the_job_with_bad_mask(tmp_path: Path, local_store: LocalStore, settings: Settings) -> None:
+    """A mask that is not an image beside the stored photos ends the job with reason bad_mask naming the photo."""
+    scene = write_synthetic_scene(tmp_path / "scene", views=4, points=1200)
+    (scene / "images" / "masks").mkdir()
+    (scene / "images" / "masks" / "0002.png.png").write_text("not a mask")
+    event = _event(local_store, scene, "masked")
+    with pytest.raises(PermanentError) as err:
+        on_sfm_completed(event, _ctx(event, local_store, settings, tmp_path / "work"))
+    assert err.value.reason == "bad_mask"
+    assert "0002.png.png of photo 0002.png is not a readable image" in err.value.message
