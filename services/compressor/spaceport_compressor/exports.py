@@ -16,7 +16,7 @@ from spaceport_compressor.gltf import encode_glb, read_glb
 from spaceport_compressor.ply import read_ply, write_ply
 from spaceport_compressor.sink import ZipSink
 from spaceport_compressor.splats import InvalidSplats, SplatCloud
-from spaceport_compressor.spz import encode_spz, read_spz
+from spaceport_compressor.spz import SpzAxes, encode_spz, read_spz
 
 WRITERS: dict[ExtraFormat, Callable[[SplatCloud], bytes]] = {"spz": encode_spz, "glb": encode_glb}
 READABLE = (".ply", ".spz", ".glb")
@@ -37,13 +37,13 @@ def write_atomically(target: Path, data: bytes) -> int:
     return len(data)
 
 
-def read_model(path: Path) -> SplatCloud:
+def read_model(path: Path, spz_axes: SpzAxes = "rub") -> SplatCloud:
     """The splats of a `.ply`, `.spz` or `.glb` (in `.ply` axes); bad input raises `InvalidSplats`."""
     suffix = path.suffix.lower()
     if suffix == ".ply":
         return read_ply(path).splats
     if suffix == ".spz":
-        return read_spz(path.read_bytes())[1]
+        return read_spz(path.read_bytes(), axes=spz_axes)[1]
     if suffix == ".glb":
         return read_glb(path.read_bytes())
     raise InvalidSplats(f"{path.name}: not a model file this reads ({', '.join(READABLE)})", "unsupported_input")
@@ -63,8 +63,16 @@ def write_exports(ply: Path, formats: Iterable[ExtraFormat], folder: Path, sh_ba
     return written
 
 
-def convert_model(source: Path, fmt: ExtraFormat | Literal["sog", "ply"], target: Path, spz_version: int = 3) -> int:
-    """Write the model at `source` (`.ply`, `.spz`, `.glb`) as `fmt` at `target`, whole or not at all; its size."""
+def convert_model(
+    source: Path,
+    fmt: ExtraFormat | Literal["sog", "ply"],
+    target: Path,
+    spz_version: int = 3,
+    spz_axes: SpzAxes = "rub",
+) -> int:
+    """Write the model at `source` (`.ply`, `.spz`, `.glb`) as `fmt` at `target`, whole or not at all; its size.
+
+    `spz_version` and `spz_axes` say how an SPZ is written, and `spz_axes` how an SPZ input is read."""
     if target.resolve() == source.resolve():
         raise InvalidSplats(f"{target} is the input itself; name another output", "same_file")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,14 +81,14 @@ def convert_model(source: Path, fmt: ExtraFormat | Literal["sog", "ply"], target
             ply = source
             if source.suffix.lower() != ".ply":
                 ply = Path(work) / "model.ply"
-                write_ply(ply, read_model(source))
+                write_ply(ply, read_model(source, spz_axes))
             compress(ply, ZipSink(target), CompressParams())
         return target.stat().st_size
-    splats = read_model(source)
+    splats = read_model(source, spz_axes)
     if fmt == "ply":
         with tempfile.TemporaryDirectory(prefix=".export-", dir=target.parent) as work:
             write_ply(Path(work) / "model.ply", splats)
             os.replace(Path(work) / "model.ply", target)
         return target.stat().st_size
-    data = encode_spz(splats, version=spz_version) if fmt == "spz" else WRITERS[fmt](splats)
+    data = encode_spz(splats, version=spz_version, axes=spz_axes) if fmt == "spz" else WRITERS[fmt](splats)
     return write_atomically(target, data)

@@ -12,12 +12,15 @@ Axes: written in RUB as the SPZ specification says (our `.ply` is RDF, so y and 
 quaternion's y and z with them, and the odd SH coefficients under that turn; `frames.py`). Niantic's
 library reads it back into any frame (`UnpackOptions.to`; RDF gives the `.ply`'s). Readers that decode the
 bytes as they are (splat-transform 3.7, Babylon.js) get the RUB coordinates: upright in a Y-up viewer.
+`axes="ply"` writes and reads the `.ply`'s axes unchanged instead, as splat-transform's writer and Niantic's
+`ply_to_spz` (no `from` frame) do; the file itself does not say which.
 """
 
 import gzip
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +28,8 @@ import numpy.typing as npt
 from spaceport_compressor.frames import convert
 from spaceport_compressor.splats import SH_COEFFS_PER_CHANNEL, InvalidSplats, SplatCloud
 
+SpzAxes = Literal["rub", "ply"]
+"""The specification's RUB, or the `.ply`'s axes unchanged (what some other writers store)."""
 MAGIC = 0x5053474E
 HEADER = struct.Struct("<IIIBBBB")
 VERSIONS = (2, 3)
@@ -102,20 +107,21 @@ def _unpack_quats(raw: npt.NDArray[np.uint8], version: int) -> npt.NDArray[np.fl
 
 def _sh_codes(sh_rest: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
     n, coeffs = sh_rest.shape[0], sh_rest.shape[1] // 3
-    inner = sh_rest.reshape(n, 3, coeffs).transpose(0, 2, 1).astype(np.float64)  # [N, C, 3] channel inner
-    code = np.trunc(inner * 128.0 + np.copysign(0.5, inner)) + 128.0
-    bucket = np.where(np.arange(coeffs) < 3, 1 << (8 - SH_BITS[0]), 1 << (8 - SH_BITS[1]))[None, :, None]
-    code = (code + bucket // 2) // bucket * bucket
+    scaled = sh_rest.reshape(n, 3, coeffs).transpose(0, 2, 1) * np.float32(128.0)  # [N, C, 3] channel inner
+    code = np.trunc(scaled + np.copysign(np.float32(0.5), scaled)).clip(-200, 400).astype(np.int16) + 128
+    for bits, band in zip(SH_BITS, (slice(0, 3), slice(3, None)), strict=True):
+        bucket = 1 << (8 - bits)
+        code[:, band] = (code[:, band] + bucket // 2) // bucket * bucket
     return np.clip(code, 0, 255).astype(np.uint8).reshape(n, 3 * coeffs)
 
 
-def encode_spz(splats: SplatCloud, version: int = 3, antialiased: bool = False) -> bytes:
-    """The splats (in `.ply` axes) as an SPZ file of `version` 2 or 3, in RUB axes."""
+def encode_spz(splats: SplatCloud, version: int = 3, antialiased: bool = False, axes: SpzAxes = "rub") -> bytes:
+    """The splats (in `.ply` axes) as an SPZ file of `version` 2 or 3, stored in RUB axes (or as they are)."""
     if version not in VERSIONS:
         raise ValueError(f"SPZ version {version} is not written (2 or 3)")
     if splats.count == 0:
         raise InvalidSplats("no splats to write", "no_splats")
-    rub = convert(splats, "RDF", "RUB")
+    rub = convert(splats, "RDF", "RUB") if axes == "rub" else splats
     bits = _fractional_bits(rub.means)
     fixed = rub.means.astype(np.float64) * (1 << bits)
     fixed_i = np.ascontiguousarray(np.trunc(fixed + np.copysign(0.5, fixed)), dtype="<i4")
@@ -148,8 +154,8 @@ def _header(raw: bytes) -> SpzHeader:
     return SpzHeader(version, count, degree, bits, bool(flags & FLAG_ANTIALIASED))
 
 
-def read_spz(data: bytes) -> tuple[SpzHeader, SplatCloud]:
-    """Header and splats (in `.ply` axes: RDF) of an SPZ file; bad input raises `InvalidSplats`."""
+def read_spz(data: bytes, axes: SpzAxes = "rub") -> tuple[SpzHeader, SplatCloud]:
+    """Header and splats (in `.ply` axes) of an SPZ file stored in `axes`; bad input raises `InvalidSplats`."""
     try:
         raw = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
@@ -178,4 +184,4 @@ def read_spz(data: bytes) -> tuple[SpzHeader, SplatCloud]:
         opacity=np.log(alpha / (1.0 - alpha)).astype(np.float32),
         sh_rest=np.ascontiguousarray(inner.transpose(0, 2, 1).reshape(n, 3 * coeffs)),
     )
-    return head, convert(rub, "RUB", "RDF")
+    return head, convert(rub, "RUB", "RDF") if axes == "rub" else rub

@@ -9,12 +9,14 @@ import typer
 from spaceport_app.cli.exit_codes import ExitCode
 from spaceport_compressor.exports import READABLE, convert_model
 from spaceport_compressor.splats import InvalidSplats
+from spaceport_compressor.spz import SpzAxes
 
 Format = Literal["spz", "glb", "sog", "ply"]
 JOB_MODEL = Path("trainer") / "model.ply"
 """Where a job folder (`spaceport run`'s `runs/jobs/<job>`, or a storage copy of `jobs/<job>`) keeps its model."""
 
 
+AXES_HELP = "SPZ axes: rub (the specification's, upright in Y-up viewers) or ply (the .ply's, as SuperSplat expects)"
 MODEL_HELP = f"a model file ({', '.join(READABLE)}) or a job folder"
 
 
@@ -50,6 +52,7 @@ def export(
     fmt: Format = typer.Option(..., "--format", "-f", help="spz, glb (glTF with KHR_gaussian_splatting), sog or ply"),
     out: Path | None = typer.Option(None, "--out", "-o", help="output file (default: beside the model)"),
     spz_version: int = typer.Option(3, "--spz-version", min=2, max=3, help="SPZ version to write (2 or 3)"),
+    spz_axes: SpzAxes = typer.Option("rub", "--spz-axes", help=AXES_HELP),
 ) -> None:
     """Write MODEL as another format: SPZ, glTF binary, a SOG bundle or a 3DGS PLY."""
     try:
@@ -60,7 +63,7 @@ def export(
     target = out or default_target(model_arg, model, fmt)
     started = time.perf_counter()
     try:
-        size = convert_model(model, fmt, target, spz_version=spz_version)
+        size = convert_model(model, fmt, target, spz_version=spz_version, spz_axes=spz_axes)
     except InvalidSplats as exc:
         typer.echo(f"error: {model}: {exc.message} ({exc.reason})", err=True)
         raise typer.Exit(ExitCode.USAGE) from exc

@@ -50,6 +50,22 @@ def test_the_search_reaches_into_a_run_folder(job: Path, tmp_path: Path) -> None
     assert read_spz(target.read_bytes())[0].version == 2
 
 
+def test_spz_axes_ply_keeps_the_numbers(job: Path, tmp_path: Path) -> None:
+    """--spz-axes ply stores the .ply's axes (positions not negated) and reads such a file back unturned."""
+    source = read_ply(job / "trainer" / "model.ply").splats
+    assert runner.invoke(app, ["export", str(job), "-f", "spz", "--spz-axes", "ply"]).exit_code == 0
+    raw = read_spz((job / "model.spz").read_bytes(), axes="ply")[1]
+    assert np.abs(raw.means - source.means).max() <= 0.5 / 4096 + 1e-5
+    back = tmp_path / "back.glb"
+    assert (
+        runner.invoke(
+            app, ["export", str(job / "model.spz"), "-f", "glb", "--spz-axes", "ply", "-o", str(back)]
+        ).exit_code
+        == 0
+    )
+    assert np.abs(read_glb(back.read_bytes()).means - source.means).max() <= 0.5 / 4096 + 1e-5
+
+
 def test_an_export_converts_back(job: Path, tmp_path: Path) -> None:
     """A .glb given as MODEL converts to a .ply holding the same splats."""
     runner.invoke(app, ["export", str(job), "-f", "glb"])
