@@ -232,4 +232,7 @@ def read_glb(data: bytes) -> SplatCloud:
         opacity=np.log(alpha / (1.0 - alpha)).astype(np.float32),
         sh_rest=sh_rest.astype(np.float32),
     )
+    bad = int((~luf.finite_rows()).sum())
+    if bad:
+        raise InvalidSplats(f"{bad} of {n} splats have non-finite values or a zero rotation", "invalid_glb")
     return convert(luf, "LUF", "RDF")

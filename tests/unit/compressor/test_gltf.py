@@ -121,6 +121,9 @@ def _broken(change: str) -> bytes:
         document["accessors"][0]["sparse"] = {"count": 1}
     elif change == "bad_view":
         document["accessors"][0]["bufferView"] = 99
+    elif change == "nan":
+        view = document["bufferViews"][document["accessors"][0]["bufferView"]]
+        blob = blob[: view["byteOffset"]] + struct.pack("<f", float("nan")) + blob[view["byteOffset"] + 4 :]
     return join(document, blob)
 
 
@@ -135,6 +138,7 @@ def _broken(change: str) -> bytes:
         ("count", "truncated_glb"),
         ("sparse", "unsupported_glb"),
         ("bad_view", "invalid_glb"),
+        ("nan", "invalid_glb"),
     ],
 )
 def test_bad_documents_are_named(change: str, reason: str) -> None:
