@@ -34,13 +34,15 @@ def tools_required() -> bool:
 
 
 def require(*tools: str) -> None:
-    """Check tools by name: node, chromium, splat-transform, playcanvas, playwright-core; fail or skip."""
+    """Check tools by name: node, chromium, splat-transform, playcanvas, playwright-core, babylon, gltf-validator."""
     found = {
         "node": shutil.which("node") is not None,
         "chromium": CHROMIUM.is_file(),
         "splat-transform": SPLAT_TRANSFORM.exists(),
         "playcanvas": (NODE_MODULES / "playcanvas" / "build" / "playcanvas.mjs").is_file(),
         "playwright-core": (NODE_MODULES / "playwright-core").is_dir(),
+        "babylon": (NODE_MODULES / "@babylonjs" / "loaders" / "glTF").is_dir(),
+        "gltf-validator": (NODE_MODULES / "gltf-validator").is_dir(),
     }
     missing = [tool for tool in tools if not found[tool]]
     if missing:

@@ -2,19 +2,20 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
 
 from spaceport.criteria import compression_results
-from spaceport.events import Compressed, CompressedData, Envelope, ModelTrained
+from spaceport.events import Compressed, CompressedData, Envelope, ExportedFile, ModelTrained
 from spaceport.runtime import PermanentError, StageContext, StageSpec
 from spaceport.storage import ObjectNotFound, UnsafeKey, output_set
 from spaceport_compressor.compression import Progress, compress
+from spaceport_compressor.exports import write_exports
 from spaceport_compressor.fidelity import NotMeasured, Scoring
 from spaceport_compressor.heldout import heldout_scoring
-from spaceport_compressor.report import CompressReport
+from spaceport_compressor.report import CompressReport, FileSize
 from spaceport_compressor.sink import FolderSink, SogSink, TeeSink, ZipSink
 from spaceport_compressor.splats import InvalidSplats
 
@@ -35,10 +36,11 @@ def no_scorer(event: ModelTrained, ctx: StageContext) -> Scoring:
 
 @dataclass(frozen=True)
 class LocalOutputs:
-    """Where the core wrote this job's SOG on local disk."""
+    """Where the core wrote this job's SOG on local disk, and the extra formats beside it."""
 
     folder: Path
     bundle: Path | None
+    exports: tuple[Path, ...] = ()
 
 
 def fetch_model(event: ModelTrained, ctx: StageContext) -> Path:
@@ -66,14 +68,23 @@ def progress_to(ctx: StageContext) -> Progress:
 
 
 def upload(ctx: StageContext, outputs: LocalOutputs, report: CompressReport) -> CompressedData:
-    """Store the WebP files, then meta.json, then the bundle and the report; all or nothing."""
+    """Store the WebP files, then meta.json, then the bundle, the extra formats and the report; all or nothing."""
     with output_set(ctx.store, ctx.prefix()) as stored:
         webp_uris = tuple(stored.put_file(f"{SOG_FOLDER}/{name}", outputs.folder / name) for name in report.webp_names)
         meta_uri = stored.put_file(f"{SOG_FOLDER}/meta.json", outputs.folder / "meta.json")
         sog_uri = stored.put_file(BUNDLE_NAME, outputs.bundle) if outputs.bundle else None
+        exports = tuple(
+            ExportedFile(format=path.suffix[1:], uri=stored.put_file(path.name, path), bytes=path.stat().st_size)
+            for path in outputs.exports
+        )
         report_uri = stored.put_bytes(REPORT_NAME, report.to_json())
     return CompressedData(
-        sog_uri=sog_uri, meta_uri=meta_uri, webp_uris=webp_uris, report_uri=report_uri, metrics=report.metrics
+        sog_uri=sog_uri,
+        meta_uri=meta_uri,
+        webp_uris=webp_uris,
+        report_uri=report_uri,
+        metrics=report.metrics,
+        exports=exports,
     )
 
 
@@ -103,16 +114,20 @@ def make_handler(scorers: ScorerFactory = no_scorer) -> Handler:
             sinks.append(ZipSink(outputs.bundle))
         try:
             report = compress(ply, TeeSink(*sinks), params, scorer=scorers(event, ctx), progress=progress_to(ctx))
+            check_outputs(report, outputs, ctx)
+            exported = tuple(write_exports(ply, params.formats, outputs.folder.parent, params.sh_bands))
         except InvalidSplats as exc:
             raise PermanentError(exc.message, reason=exc.reason) from exc
-        check_outputs(report, outputs, ctx)
-        data = upload(ctx, outputs, report)
+        sizes = tuple(FileSize(name=path.name, bytes=path.stat().st_size) for path in exported)
+        report = report.model_copy(update={"exports": sizes})
+        data = upload(ctx, replace(outputs, exports=exported), report)
         log.info(
             "compressor_done",
             splats=report.metrics.splats,
             sog_bytes=report.metrics.sog_bytes,
             ratio=round(report.metrics.ratio, 2),
             seconds=round(report.metrics.seconds, 2),
+            exports={f.name: f.bytes for f in sizes},
         )
         return [event.answered_by(Compressed, "compressor", data=data)]
 

@@ -33,6 +33,8 @@ class CompressReport(BaseModel):
     """Distinct values of the shN coefficient codebook (of its 256 entries)."""
     step_seconds: dict[str, float]
     fidelity: FidelityDetail | None = None
+    exports: tuple[FileSize, ...] = ()
+    """Extra formats written beside the SOG (`compressor.formats`): scene.spz, scene.glb."""
 
     @property
     def webp_names(self) -> tuple[str, ...]:

@@ -78,6 +78,7 @@ class ZipSink:
 
     def commit(self) -> None:
         self._zip.close()
+        os.chmod(self._tmp, 0o644)  # mkstemp's 0600 would keep a web server from serving the bundle
         os.replace(self._tmp, self.target)
 
     def abort(self) -> None:

@@ -66,14 +66,23 @@ class ModelTrainedData(Payload):
     options: JobOptions
 
 
+class ExportedFile(Payload):
+    """One extra web format written beside the SOG (`format` is a file extension: spz, glb...)."""
+
+    format: str = Field(min_length=1, max_length=16)
+    uri: str
+    bytes: int = Field(ge=0)
+
+
 class CompressedData(Payload):
-    """The SOG outputs of a job."""
+    """The SOG outputs of a job, and any extra formats asked for (`compressor.formats`)."""
 
     sog_uri: str | None
     meta_uri: str
     webp_uris: tuple[str, ...]
     report_uri: str
     metrics: CompressMetrics
+    exports: tuple[ExportedFile, ...] = ()
 
 
 class StageFailedData(Payload):

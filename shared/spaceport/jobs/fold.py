@@ -177,6 +177,7 @@ def _on_compressed(record: JobRecord, event: Compressed, t: Thresholds) -> None:
         "compressor_report": data.report_uri,
     }
     named.update({f"webp_{i}": uri for i, uri in enumerate(data.webp_uris)})
+    named.update({f"export_{e.format}": e.uri for e in data.exports})  # scene.spz, scene.glb when asked for
     _artifacts(record, "compressor", named)
     _judge(record, compression_results(data.metrics, bool(data.meta_uri), t))
     _end(record, "compressor", event.time, "done", t)

@@ -2,11 +2,13 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from spaceport.params.base import Params
 
 Ordering = Literal["morton", "plas"]
+ExtraFormat = Literal["spz", "glb"]
+"""Web formats the compressor can write beside the SOG: Niantic's SPZ, glTF binary with KHR_gaussian_splatting."""
 
 MAX_PALETTE_SIZE = 65_536
 """The most shN palette entries SOG holds (labels are 16-bit); splat-transform's size from 64k splats up."""
@@ -25,3 +27,14 @@ class CompressParams(Params):
     kmeans_iterations: int = Field(default=10, ge=1, description="mini-batch k-means steps for the shN palette")
     seed: int = Field(default=0, description="seeds k-means and PLAS: same input and seed, same bytes")
     write_bundle: bool = Field(default=True, description="also write the single-file .sog bundle")
+    formats: tuple[ExtraFormat, ...] = Field(
+        default=(), description="extra formats written beside the SOG (scene.spz, scene.glb); none by default"
+    )
+
+    @field_validator("formats")
+    @classmethod
+    def _once_each(cls, formats: tuple[ExtraFormat, ...]) -> tuple[ExtraFormat, ...]:
+        """Each format at most once."""
+        if len(set(formats)) != len(formats):
+            raise ValueError(f"formats {list(formats)} name a format twice")
+        return formats

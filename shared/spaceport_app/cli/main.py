@@ -2,11 +2,11 @@
 
 import typer
 
-from spaceport_app.cli import demo, engine, run, schema, serve, submit, view
+from spaceport_app.cli import demo, engine, export, run, schema, serve, submit, view
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Photos in, a web-ready 3D Gaussian Splat out.")
 
-for module in (demo, run, submit, serve, schema, view, engine):
+for module in (demo, run, submit, serve, schema, view, engine, export):
     module.register(app)
 
 try:  # subcommands whose modules need optional dependencies register themselves when importable

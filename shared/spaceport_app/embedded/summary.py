@@ -46,6 +46,7 @@ def _artifacts(run: EmbeddedRun) -> dict[str, Path]:
                 "SOG bundle (.sog)": event.data.sog_uri,
                 "compression report": event.data.report_uri,
             }
+            found |= {f"{e.format.upper()} (.{e.format})": e.uri for e in event.data.exports}
     paths = {name: path for name, uri in found.items() if (path := _path(uri)) is not None}
     if (meta := paths.pop("SOG meta.json", None)) is not None:
         paths["SOG folder"] = meta.parent

@@ -22,9 +22,11 @@ from spaceport.runtime import StageContext, StageSpec, Worker
 from spaceport.settings import Settings
 from spaceport.storage import COMPLETION_RECORD, LocalStore
 from spaceport_compressor.decoder import read_sog
+from spaceport_compressor.gltf import read_glb
 from spaceport_compressor.handler import STAGE, make_handler
 from spaceport_compressor.report import CompressReport
 from spaceport_compressor.splats import SplatCloud
+from spaceport_compressor.spz import read_spz
 
 pytestmark = pytest.mark.unit
 FINAL = ("model.compressed", "stage.failed")
@@ -183,3 +185,42 @@ def test_heldout_scorer_gives_the_psnr_drop(ply_sh0: Path, local_store: LocalSto
     assert drop == pytest.approx(report.fidelity.psnr_original_db - report.fidelity.psnr_decoded_db)  # type: ignore[operator]
     names = [r.name for r in compression_results(done.data.metrics, True, settings.criteria)]
     assert "fidelity_psnr_drop" in names
+
+
+def test_extra_formats_are_stored_beside_the_sog(ply_sh3: Path, local_store: LocalStore, settings: Settings) -> None:
+    """compressor.formats=["spz", "glb"] stores scene.spz and scene.glb, named with sizes in the event and report."""
+    local_store.put_file("jobs/job-formats/trainer/model.ply", ply_sh3)
+    params = CompressParams(formats=("spz", "glb"), sh_bands=2)
+    event = model_trained("job-formats", local_store.uri("jobs/job-formats/trainer/model.ply"), params)
+    done = final(run_stage([event], local_store, settings), "job-formats")
+    assert isinstance(done, Compressed), done
+    exports = {e.format: e for e in done.data.exports}
+    assert set(exports) == {"spz", "glb"}
+    assert exports["spz"].uri.endswith("jobs/job-formats/compressor/scene.spz")
+    header, splats = read_spz(local_store.get_bytes(local_store.key_of(exports["spz"].uri)))
+    assert header.count == 3000 and header.sh_degree == 2 and splats.sh_bands == 2
+    glb = local_store.get_bytes(local_store.key_of(exports["glb"].uri))
+    assert len(glb) == exports["glb"].bytes and read_glb(glb).count == 3000
+    report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
+    assert {f.name: f.bytes for f in report.exports} == {"scene.spz": exports["spz"].bytes, "scene.glb": len(glb)}
+
+
+def test_no_extra_formats_by_default(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
+    """Without compressor.formats the event names no exports and no .spz or .glb is stored."""
+    local_store.put_file("jobs/job-plain/trainer/model.ply", ply_sh0)
+    done = final(
+        run_stage(
+            [model_trained("job-plain", local_store.uri("jobs/job-plain/trainer/model.ply"))], local_store, settings
+        ),
+        "job-plain",
+    )
+    assert isinstance(done, Compressed) and done.data.exports == ()
+    assert not [k for k in local_store.list_keys("jobs/job-plain/compressor/") if k.endswith((".spz", ".glb"))]
+
+
+def test_a_format_named_twice_is_refused() -> None:
+    """The parameter lists each format at most once, and only formats the compressor writes."""
+    with pytest.raises(ValueError, match="twice"):
+        CompressParams(formats=("spz", "spz"))
+    with pytest.raises(ValueError):
+        CompressParams.model_validate({"formats": ["obj"]})

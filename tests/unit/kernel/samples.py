@@ -9,6 +9,7 @@ from spaceport.events import (
     CompressedData,
     CompressMetrics,
     Envelope,
+    ExportedFile,
     Fidelity,
     ImagesReady,
     ImagesReadyData,
@@ -135,6 +136,7 @@ def sample_events() -> list[Envelope]:
                 meta_uri=f"{URI}/compressor/sog/meta.json",
                 webp_uris=(f"{URI}/compressor/sog/means_l.webp",),
                 report_uri=f"{URI}/compressor/report.json",
+                exports=(ExportedFile(format="spz", uri=f"{URI}/compressor/scene.spz", bytes=3_100_000),),
                 metrics=CompressMetrics(
                     splats=300000,
                     ply_bytes=70_000_000,

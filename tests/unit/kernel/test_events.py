@@ -97,6 +97,16 @@ def test_an_event_from_a_newer_producer_is_read_without_its_new_fields() -> None
     assert [s.name for s in parsed.data.skipped] == ["a.txt"]  # type: ignore[attr-defined]
 
 
+def test_events_from_before_the_extra_formats_still_parse() -> None:
+    """A Compressed event without `exports`, and job options without `compressor.formats`, read as none asked."""
+    compressed = json.loads(next(e for e in sample_events() if e.type == "model.compressed").to_json())
+    del compressed["data"]["exports"]
+    assert parse_event(json.dumps(compressed)).data.exports == ()  # type: ignore[attr-defined]
+    trained = json.loads(next(e for e in sample_events() if e.type == "model.trained").to_json())
+    del trained["data"]["options"]["compressor"]["formats"]
+    assert parse_event(json.dumps(trained)).data.options.compressor.formats == ()  # type: ignore[attr-defined]
+
+
 def test_an_event_of_a_higher_major_version_is_refused_with_the_reason() -> None:
     """schema_version 2 (a breaking change) is refused as unsupported, naming both versions."""
     wire = json.loads(sample_events()[0].to_json())

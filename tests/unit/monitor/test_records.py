@@ -165,3 +165,16 @@ def test_redelivery_republishes_the_same_alert(harness: Harness) -> None:
     assert harness.feed(events[-1:], attempt=1) == []
     again = harness.feed(events[-1:], attempt=2)
     assert [a.id for a in again] == [a.id for a in first]
+
+
+def test_extra_formats_become_artifacts() -> None:
+    """A Compressed event naming a scene.spz export lists it among the job's artifacts (the dashboard links them)."""
+    from spaceport.criteria import Thresholds
+    from spaceport.events import Compressed
+    from tests.unit.kernel.samples import JOB, sample_events
+
+    events = [e for e in sample_events() if e.job_id == JOB]
+    compressed = next(e for e in events if isinstance(e, Compressed))
+    record = fold(JOB, events, Thresholds())
+    spz = next(a for a in record.artifacts if a.name == "export_spz")
+    assert spz.uri == compressed.data.exports[0].uri and spz.stage == "compressor"
