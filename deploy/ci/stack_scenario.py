@@ -97,7 +97,8 @@ class Scenario:
         assert record["outcome"] == "succeeded", f"{job}: monitor says {record['outcome']}"
         criteria = {c["name"]: c["outcome"] for c in record["criteria"]}
         assert {"sfm_points", "sfm_registered", "model_size", "training_steps", "sog_outputs"} <= set(criteria)
-        assert all(o in ("pass", "fail") for o in criteria.values()), f"{job}: a criterion left pending: {criteria}"
+        # pass, fail or not_measured (with its reason): judged, none left pending
+        assert "pending" not in criteria.values(), f"{job}: a criterion left pending: {criteria}"
         print(f"stack: {job} Compressed once; criteria {criteria}", flush=True)
 
     def dashboard_and_api(self) -> None:
