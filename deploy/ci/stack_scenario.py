@@ -141,7 +141,8 @@ def killed_trainer(s: Scenario) -> None:
         assert run.poll() is None, "the job ended before the trainer could be killed"
         holder = next((c for c in s.compose.containers("trainer") if job in s.compose.worker_jobs(c)), None)
         time.sleep(1)
-    time.sleep(20)  # past a checkpoint or two
+    time.sleep(5)  # into training (checkpoints every 20 steps)
+    assert s.tap.distinct(job, "model.trained") == 0, "training ended before the kill: nothing was tested"
     subprocess.run(["docker", "kill", holder], check=True, capture_output=True)
     print(f"stack: killed trainer {holder[:12]} holding {job}", flush=True)
     s.compose.run("up", "-d")

@@ -116,3 +116,10 @@ def test_secrets_come_from_the_secret_only() -> None:
         assert not set(env_of(deployment)) & secret_keys
     [auth] = of_kind("TriggerAuthentication").values()
     assert {ref["key"] for ref in auth["spec"]["secretTargetRef"]} <= secret_keys
+
+
+def test_trigger_metadata_values_are_strings() -> None:
+    """KEDA's CRD types trigger metadata as map[string]string: a bare YAML number there is refused on apply."""
+    for scaled in of_kind("ScaledObject").values():
+        for trigger in scaled["spec"]["triggers"]:
+            assert all(isinstance(v, str) for v in trigger["metadata"].values()), trigger["metadata"]
