@@ -2,8 +2,10 @@
 
 Every `refine_every` steps within the refine window: splats whose opacity fell below `min_opacity` are
 relocated onto live ones (sampled by opacity), then new splats are added the same way, growing the
-count by `growth` but never past the hard cap. Every step, positions get noise shaped by each splat's
-covariance and gated to near-transparent splats (eq. 9 and 10 of the paper, as gsplat's MCMCStrategy).
+count by `growth` (faster where that pace would not reach `target_share` of the cap by the last refine, up to
+`max_growth` a refine: few SfM points must not stall a short run) but never past the hard cap. Every step,
+positions get noise shaped by each splat's covariance and gated to near-transparent splats (eq. 9 and 10 of
+the paper, as gsplat's MCMCStrategy).
 """
 
 import math
@@ -91,7 +93,7 @@ class MCMCStrategy:
         """Call after `optimizer.step()`: refine when due, then add position noise."""
         if self.refines_at(step):
             self.relocate(splats, optimizer)
-            self.grow(splats, optimizer)
+            self.grow(splats, optimizer, step)
         self.add_noise(splats, means_lr * self.config.noise_lr)
 
     def _sample(self, splats: Splats, candidates: Tensor, n: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -126,10 +128,20 @@ class MCMCStrategy:
         replace_params(splats, optimizer, param_fn, state_fn)
         return n
 
-    def grow(self, splats: Splats, optimizer: torch.optim.Optimizer) -> int:
-        """Add splats (copies of live ones, by opacity) up to `growth` x count, capped; returns how many."""
+    def growth_at(self, step: int, count: int) -> float:
+        """This refine's growth factor: `growth`, or faster (up to `max_growth`) where the geometric pace that
+        reaches `target_share` of the cap by the last refine needs it, so few SfM points do not stall the count."""
+        c = self.config
+        remaining = len(range(step, self.refine_stop, c.refine_every))
+        target = c.target_share * self.cap
+        if remaining <= 0 or target <= count:
+            return c.growth
+        return min(max(c.growth, (target / count) ** (1.0 / remaining)), c.max_growth)
+
+    def grow(self, splats: Splats, optimizer: torch.optim.Optimizer, step: int = 0) -> int:
+        """Add splats (copies of live ones, by opacity) up to `growth_at` x count, capped; returns how many."""
         count = len(splats["means"])
-        n = max(0, min(self.cap, int(self.config.growth * count)) - count)
+        n = max(0, min(self.cap, int(self.growth_at(step, count) * count)) - count)
         if n == 0:
             return 0
         picks, logit, log_scale = self._sample(splats, torch.arange(count, device=splats["means"].device), n)

@@ -34,7 +34,15 @@ class DensifyParams(Params):
     refine_start: int = Field(default=500, ge=0, description="first step that relocates/grows")
     refine_stop_fraction: float = Field(default=0.6, ge=0, le=1, description="stop refining after this share")
     refine_every: int = Field(default=50, ge=1)
-    growth: float = Field(default=1.1, ge=1.0, description="grow the count by this factor per refine")
+    growth: float = Field(default=1.1, ge=1.0, description="grow the count by at least this factor per refine")
+    target_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="grow faster where needed (up to `max_growth` per refine) to reach this share of the cap by "
+        "the last refine, so few SfM points do not stall the count (0: `growth` only)",
+    )
+    max_growth: float = Field(default=2.0, ge=1.0, description="never grow more than this factor per refine")
     min_opacity: float = Field(default=0.005, gt=0, lt=1, description="splats below are dead and relocated")
     noise_lr: float = Field(default=5e5, ge=0, description="position noise, times the current means LR")
 

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from spaceport.params.trainer import DensifyParams
+from spaceport.params.trainer import DensifyParams, TrainParams
 from spaceport_trainer.mcmc import MCMCStrategy, relocation
 from spaceport_trainer.splats import make_optimizer
 
@@ -72,3 +72,40 @@ def test_dead_splats_are_relocated_onto_live_ones() -> None:
     assert (torch.sigmoid(splats["opacities"]) > 0.005).all()
     distances = torch.cdist(splats["means"][:50].detach(), live_means).min(dim=1).values
     assert (distances < 1e-3).all()  # cdist is computed through a matrix product: not exact
+
+
+def _grow_through_refines(params: TrainParams, points: int) -> list[int]:
+    """Counts after each refine of a run of `params` that starts from `points` splats (growth only)."""
+    splats = _splats(points)
+    opt = _optimizer(splats)
+    strategy = MCMCStrategy(params.densify, cap=params.max_gaussians, refine_stop=params.refine_stop)
+    counts = []
+    for step in range(params.steps):
+        if strategy.refines_at(step):
+            strategy.grow(splats, opt, step)
+            counts.append(len(splats["means"]))
+    return counts
+
+
+def test_few_points_still_reach_a_useful_share_of_the_cap() -> None:
+    """From 1,100 SfM points (just over the gate) preview's four refines reach its target share of the cap;
+    at a fixed 1.1x per refine they would have stalled near 1,600."""
+    preview = TrainParams.preset_named("preview")
+    counts = _grow_through_refines(preview, 1100)
+    target = preview.densify.target_share * preview.max_gaussians
+    assert preview.densify.target_share >= 0.25
+    assert counts[-1] >= 0.95 * target
+    assert all(b <= a * preview.densify.max_growth + 1 for a, b in zip([1100, *counts], counts, strict=False))
+    fixed = preview.model_copy(update={"densify": preview.densify.model_copy(update={"target_share": 0.0})})
+    assert _grow_through_refines(fixed, 1100)[-1] < 2000
+
+
+def test_target_pace_leaves_runs_that_grow_fast_enough_alone() -> None:
+    """Where `growth` alone reaches the target (standard from fox's 14k points), every refine grows by `growth`."""
+    standard = TrainParams()
+    strategy = MCMCStrategy(standard.densify, cap=standard.max_gaussians, refine_stop=standard.refine_stop)
+    count = 14_000
+    for step in range(standard.refine_stop):
+        if strategy.refines_at(step):
+            assert strategy.growth_at(step, count) == standard.densify.growth
+            count = min(int(count * standard.densify.growth), standard.max_gaussians)
