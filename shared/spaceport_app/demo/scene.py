@@ -3,6 +3,7 @@
 Output layout (everything derived from `out_dir`):
 
     out_dir/images/view_000.jpg ...   JPEG photos, quality 92; EXIF Make and Model name the camera
+    out_dir/clean/view_000.jpg ...    for a capture with colour jitter: the same photos in the true colours
     out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes)
 """
 
@@ -27,6 +28,7 @@ from spaceport_app.demo.world import build_world
 JPEG_QUALITY = 92
 GROUND_TRUTH = "ground_truth.json"
 IMAGES = "images"
+CLEAN = "clean"
 FORMAT = "spaceport-demo/2"
 EXIF_MAKE, EXIF_MODEL = 0x010F, 0x0110
 
@@ -84,6 +86,11 @@ class DemoScene:
     def images_dir(self) -> Path:
         """The folder holding the JPEG photos."""
         return self.root / IMAGES
+
+    @property
+    def clean_dir(self) -> Path:
+        """The photos in the true colours, for a capture with colour jitter (else absent)."""
+        return self.root / CLEAN
 
     @property
     def ground_truth_path(self) -> Path:
@@ -154,7 +161,7 @@ def _prepare(out: Path) -> Path:
     images = out / IMAGES
     images.mkdir(parents=True, exist_ok=True)
     (out / GROUND_TRUTH).unlink(missing_ok=True)  # written last: no stale truth beside new photos
-    for old in images.glob("view_*.jpg"):
+    for old in [*images.glob("view_*.jpg"), *(out / CLEAN).glob("view_*.jpg")]:
         old.unlink()
     foreign = sorted(p.name for p in images.iterdir())
     if foreign:
@@ -193,12 +200,17 @@ def generate_scene(
     rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
     digits = max(3, len(str(capture.views - 1)))
     names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
+    gains = capture.jitter.gains(capture.views, np.random.default_rng([seed, 2])) if capture.jitter else None
     cameras: dict[str, Intrinsics] = {}
     for i, (name, pose) in enumerate(zip(names, poses, strict=True)):
         spec = capture.camera_of(i)
         cameras[name] = spec.intrinsics()
-        render = render_view(world, cameras[name], pose, supersample=supersample, rays=rays[spec])
-        Image.fromarray(render.rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
+        rgb = render_view(world, cameras[name], pose, supersample=supersample, rays=rays[spec]).rgb
+        if gains is not None:
+            (out / CLEAN).mkdir(exist_ok=True)
+            Image.fromarray(rgb).save(out / CLEAN / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
+            rgb = np.clip(rgb * gains[i] + 0.5, 0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
     scene = DemoScene(root=out, seed=seed, cameras=cameras, poses=dict(zip(names, poses, strict=True)))
     write_ground_truth(scene)
     seconds = round(time.perf_counter() - start, 2)
