@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+import structlog
 import torch
 from torch import Tensor
 
@@ -10,7 +11,7 @@ from spaceport_splats.dataset import SceneData
 from spaceport_splats.render import Splats, render
 from spaceport_splats.sh import active_sh_degree
 from spaceport_splats.ssim import psnr
-from spaceport_trainer.appearance import Appearance, appearance_enabled
+from spaceport_trainer.appearance import Appearance, appearance_enabled, auto_check_step
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
 from spaceport_trainer.loss import photometric_loss, regularisers
 from spaceport_trainer.mcmc import MCMCStrategy
@@ -22,6 +23,8 @@ from spaceport_trainer.splats import (
     means_lr,
     set_means_lr,
 )
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -78,8 +81,11 @@ def start_run(data: SceneData, params: TrainParams, device: torch.device, resume
     step = resume.step if resume else 0
     set_means_lr(optimizer, means_lr(params, extent, step))
     appearance = Appearance(len(data.train), params, device) if appearance_enabled(params, len(data.train)) else None
-    if appearance is not None and resume is not None and resume.appearance is not None:
-        appearance.load_state_dict(resume.appearance)
+    if appearance is not None and resume is not None:
+        if resume.appearance is None:
+            appearance = None  # `auto` had dropped them
+        else:
+            appearance.load_state_dict(resume.appearance)
     return Run(
         params=params,
         device=device,
@@ -113,7 +119,20 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
     run.optimizer.zero_grad(set_to_none=True)
     if run.appearance is not None:
         run.appearance.step()
+        _settle_appearance(run, len(data.train))
     run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
     set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
     quality = psnr(image.detach().clamp(0.0, 1.0), target) if log_now else None
     return loss.detach(), quality
+
+
+def _settle_appearance(run: Run, train_views: int) -> None:
+    """`auto`: drop the transforms at the check step when the photos were found to agree on colour."""
+    assert run.appearance is not None
+    if run.step + 1 != auto_check_step(run.params, train_views):
+        return
+    spread = run.appearance.spread()
+    keep = spread >= run.params.appearance_auto_spread
+    log.info("appearance_checked", step=run.step + 1, spread=round(spread, 4), kept=keep)
+    if not keep:
+        run.appearance = None

@@ -90,3 +90,24 @@ def test_gauge_pins_the_mean_transform_to_identity() -> None:
     assert float(app.offsets.weight.detach().mean(dim=0).abs().max()) < 1e-6
     assert float(app.transform(2).detach()[0, 0]) < 0.85  # darker than the others
     assert app.spread() > 0.1
+
+
+@pytest.mark.parametrize(("threshold", "kept"), [(0.0, "affine"), (10.0, "off")])
+def test_auto_drops_transforms_when_photos_agree(
+    synthetic_scene: Path, tmp_path: Path, threshold: float, kept: str
+) -> None:
+    """`auto` keeps the transforms whose spread reaches `appearance_auto_spread` a fifth into the run, else drops
+    them (the report says which), and a resumed run stays as it was left."""
+    params = TrainParams(
+        preset="preview",
+        steps=40,
+        data_factor=1,
+        sh_degree=0,
+        appearance_auto_spread=threshold,
+        checkpoint_every=30,
+        preview_views=0,
+    )
+    report = train(synthetic_scene, tmp_path / "out", params)
+    assert report.appearance == kept and (report.appearance_spread is None) == (kept == "off")
+    resumed = train(synthetic_scene, tmp_path / "out", params.model_copy(update={"steps": 40}))
+    assert resumed.resumed_from_step == 30 and resumed.appearance == kept
