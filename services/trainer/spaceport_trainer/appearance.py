@@ -19,9 +19,11 @@ photo is rendered its transform first moves `appearance_refit` of the way to the
 colour fit of the current render onto the photo (`colour_fit.fit_affine`), then the loss's gradient refines
 it with the splats.
 
-`auto` starts with transforms, and at `auto_check_step` (a fifth of the run, two passes over the photos at
-least) drops them when their spread (RMS offset from the identity) is under `appearance_auto_spread`: photos
-of one exposure gain nothing from them (plain demo, preview: 0.17 dB of raw held-out PSNR lost with them kept).
+`auto` first only probes: the closed-form refits run (and the mean is pinned) but the loss does not use the
+transforms. At `auto_check_step` (a fifth of the run, two passes over the photos at least) it turns them on
+when their spread (RMS offset from the identity) reaches `appearance_auto_spread`, else drops them: photos of
+one exposure then train exactly as with `off` (plain demo, preview: transforms kept cost 0.17 dB of raw
+held-out PSNR; used for the first fifth and dropped, 0.11 dB).
 
 Each photo's offset is a row of a sparse embedding stepped by `SparseAdam`: a photo's
 transform moves only on the steps that render it (dense Adam would keep moving every photo on momentum alone).
@@ -57,12 +59,13 @@ class Appearance:
     """The per-photo colour transforms of one run and their optimiser."""
 
     def __init__(self, views: int, params: TrainParams, device: torch.device) -> None:
-        self.offsets = torch.nn.Embedding(views, 12, sparse=True, device=device)
-        torch.nn.init.zeros_(self.offsets.weight)
+        zeros = torch.zeros((views, 12), device=device)  # built, not drawn: the run's random streams stay as `off`'s
+        self.offsets = torch.nn.Embedding.from_pretrained(zeros, freeze=False, sparse=True)
         self.optimizer = torch.optim.SparseAdam(self.offsets.parameters(), lr=params.appearance_lr)
         self.reg = params.appearance_reg
         self.rate = params.appearance_refit
         self.identity = _IDENTITY.to(device)
+        self.active = params.appearance != "auto"  # `auto` probes until its check step
 
     def transform(self, index: int) -> Tensor:
         """Photo `index`'s transform [3, 4] (M | b), differentiable."""
@@ -88,16 +91,21 @@ class Appearance:
         row += self.rate * (fit.reshape(12) - row)
 
     def step(self) -> None:
-        """Step the transforms of the photos that had gradients, then pin their mean to the identity."""
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        """Step the transforms of the photos that had gradients (when active), then pin their mean to the identity."""
+        if self.active:
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
         with torch.no_grad():
             weight = self.offsets.weight
             weight -= weight.mean(dim=0, keepdim=True)
 
     def state_dict(self) -> dict[str, object]:
         """What a checkpoint keeps to resume the transforms."""
-        return {"offsets": self.offsets.weight.detach().cpu(), "optimizer": self.optimizer.state_dict()}
+        return {
+            "offsets": self.offsets.weight.detach().cpu(),
+            "optimizer": self.optimizer.state_dict(),
+            "active": self.active,
+        }
 
     def load_state_dict(self, state: dict[str, object]) -> None:
         """Restore `state_dict()`'s output."""
@@ -110,6 +118,7 @@ class Appearance:
         if not isinstance(optimizer, dict):
             raise ValueError("checkpointed appearance optimiser state is malformed")
         self.optimizer.load_state_dict(optimizer)
+        self.active = bool(state.get("active", True))
 
     def spread(self) -> float:
         """RMS offset from the identity over the photos: how much the photos' colours were found to differ."""

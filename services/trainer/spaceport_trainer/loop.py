@@ -110,9 +110,10 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
     target = view.target()  # [H, W, 3]
     if run.appearance is not None:
         run.appearance.refit(out.image, target, index)
-    image = out.image if run.appearance is None else run.appearance.apply(out.image, index)
+    active = run.appearance is not None and run.appearance.active
+    image = run.appearance.apply(out.image, index) if run.appearance is not None and active else out.image
     loss = photometric_loss(image, target, p.ssim_lambda) + regularisers(run.splats, p)
-    if run.appearance is not None:
+    if run.appearance is not None and active:
         loss = loss + run.appearance.regulariser(index)
     loss.backward()
     run.optimizer.step()
@@ -127,12 +128,14 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
 
 
 def _settle_appearance(run: Run, train_views: int) -> None:
-    """`auto`: drop the transforms at the check step when the photos were found to agree on colour."""
+    """`auto`: at the check step, turn the probed transforms on, or drop them when the photos agree on colour."""
     assert run.appearance is not None
     if run.step + 1 != auto_check_step(run.params, train_views):
         return
     spread = run.appearance.spread()
     keep = spread >= run.params.appearance_auto_spread
     log.info("appearance_checked", step=run.step + 1, spread=round(spread, 4), kept=keep)
-    if not keep:
+    if keep:
+        run.appearance.active = True
+    else:
         run.appearance = None
