@@ -1,4 +1,4 @@
-"""Held-out evaluation (PSNR, SSIM per view and averaged) and preview renders."""
+"""Held-out evaluation (PSNR, SSIM per view and averaged, and PSNR after a per-view colour fit) and previews."""
 
 import time
 from dataclasses import dataclass, field
@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from spaceport_splats.colour_fit import colour_fitted_psnr
 from spaceport_splats.dataset import View
 from spaceport_splats.masked import psnr_over, ssim_over
 from spaceport_splats.render import Splats, render
@@ -20,6 +21,8 @@ class ViewScore:
     name: str
     psnr: float
     ssim: float
+    psnr_colour_fit: float | None = None
+    """PSNR after the closed-form affine colour fit from render to photo (`colour_fit`)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Evaluation:
     ssim: float | None
     ms_per_image: float
     views: list[ViewScore] = field(default_factory=list)
+    psnr_colour_fit: float | None = None
+    """Mean PSNR after fitting each held-out view's exposure and white balance (an affine colour transform,
+    least squares from render to photo): the photo's own colours are not the model's to learn."""
 
 
 def _sync(device: torch.device) -> None:
@@ -54,13 +60,15 @@ def evaluate(splats: Splats, views: list[View], sh_degree: int, step: int) -> Ev
         render_s += time.perf_counter() - t0
         target = view.target()
         quality = (psnr_over(image, target, view.mask), ssim_over(image, target, view.mask))
-        scores.append(ViewScore(view.name, float(quality[0]), float(quality[1])))
+        fitted = colour_fitted_psnr(image, target, view.mask)
+        scores.append(ViewScore(view.name, float(quality[0]), float(quality[1]), fitted))
     return Evaluation(
         step=step,
         psnr=float(np.mean([s.psnr for s in scores])),
         ssim=float(np.mean([s.ssim for s in scores])),
         ms_per_image=1000.0 * render_s / len(views),
         views=scores,
+        psnr_colour_fit=float(np.mean([s.psnr_colour_fit for s in scores])),
     )
 
 

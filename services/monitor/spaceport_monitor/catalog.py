@@ -46,7 +46,7 @@ _SHARED = (
     ("model_size", "trainer", "trained .ply > min_model_bytes"),
     ("training_steps", "trainer", "steps trained == steps requested"),
     ("gaussian_count", "trainer", "0 < Gaussians <= the requested cap"),
-    ("heldout_psnr", "trainer", "held-out PSNR >= min_psnr_db[preset]"),
+    ("heldout_psnr", "trainer", "held-out PSNR (after a per-view colour fit) >= min_psnr_db[preset]"),
     ("sog_outputs", "compressor", ">= min_webp_files WebP files plus meta.json"),
     ("fidelity_position", "compressor", "max position error <= max_position_rel_error of the extent"),
     ("fidelity_rotation", "compressor", "mean rotation error <= max_rotation_deg_mean"),

@@ -1,4 +1,5 @@
-"""Training checkpoints: splats, optimiser state (with MCMC's resized moments), step, RNG, params.
+"""Training checkpoints: splats, optimiser state (with MCMC's resized moments), step, RNG, params, and the
+per-photo appearance transforms when the run learns them.
 
 A checkpoint resumes only the run that wrote it: its parameters must match (the fingerprint).
 Files are written to a temporary name and renamed, so a crash never leaves a truncated checkpoint.
@@ -33,6 +34,7 @@ class Checkpoint:
     optimizer: dict[str, object]
     rng: dict[str, torch.Tensor]
     elapsed: float  # training seconds spent before this checkpoint
+    appearance: dict[str, object] | None = None  # `Appearance.state_dict()`
 
 
 def save_checkpoint(
@@ -42,6 +44,7 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     params: TrainParams,
     elapsed: float,
+    appearance: dict[str, object] | None = None,
 ) -> Path:
     """Write `folder/latest.pt` atomically; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,6 +58,7 @@ def save_checkpoint(
         "optimizer": optimizer.state_dict(),
         "rng": rng,
         "elapsed": elapsed,
+        "appearance": appearance,
     }
     path = folder / LATEST
     tmp = folder / f".{LATEST}.{os.getpid()}.tmp"
@@ -79,6 +83,7 @@ def load_checkpoint(folder: Path, params: TrainParams, device: torch.device) -> 
         optimizer=state["optimizer"],
         rng=state["rng"],
         elapsed=float(state["elapsed"]),
+        appearance=state.get("appearance"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+import structlog
 import torch
 from torch import Tensor
 
@@ -10,6 +11,7 @@ from spaceport_splats.dataset import SceneData
 from spaceport_splats.masked import psnr_over
 from spaceport_splats.render import Splats, render
 from spaceport_splats.sh import active_sh_degree
+from spaceport_trainer.appearance import Appearance, appearance_enabled, auto_check_step
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
 from spaceport_trainer.loss import photometric_loss, regularisers
 from spaceport_trainer.mcmc import MCMCStrategy
@@ -21,6 +23,8 @@ from spaceport_trainer.splats import (
     means_lr,
     set_means_lr,
 )
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Run:
     prior_seconds: float = 0.0  # training time spent before a resume
     resumed_from: int | None = None
     renderer: str = ""
+    appearance: Appearance | None = None  # per-training-photo colour transforms (loss only)
     evaluations: list[EvaluationRecord] = field(default_factory=list)
     loss_log: list[tuple[int, float]] = field(default_factory=list)
     _orders: dict[int, Tensor] = field(default_factory=dict)
@@ -75,6 +80,12 @@ def start_run(data: SceneData, params: TrainParams, device: torch.device, resume
     strategy = MCMCStrategy(params.densify, params.max_gaussians, params.refine_stop)
     step = resume.step if resume else 0
     set_means_lr(optimizer, means_lr(params, extent, step))
+    appearance = Appearance(len(data.train), params, device) if appearance_enabled(params, len(data.train)) else None
+    if appearance is not None and resume is not None:
+        if resume.appearance is None:
+            appearance = None  # `auto` had dropped them
+        else:
+            appearance.load_state_dict(resume.appearance)
     return Run(
         params=params,
         device=device,
@@ -86,20 +97,45 @@ def start_run(data: SceneData, params: TrainParams, device: torch.device, resume
         prior_seconds=resume.elapsed if resume else 0.0,
         resumed_from=resume.step if resume else None,
         renderer=_renderer_name(data, device),
+        appearance=appearance,
     )
 
 
 def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor | None]:
     """Render one training view, step the optimiser and the strategy; (loss, PSNR if `log_now`)."""
     p = run.params
-    view = data.train[run.view_at(run.step, len(data.train))]
+    index = run.view_at(run.step, len(data.train))
+    view = data.train[index]
     out = render(run.splats, view.camera, active_sh_degree(p, run.step))
     target = view.target()  # [H, W, 3]
-    loss = photometric_loss(out.image, target, p.ssim_lambda, view.mask) + regularisers(run.splats, p)
+    if run.appearance is not None:
+        run.appearance.refit(out.image, target, index, view.mask)
+    active = run.appearance is not None and run.appearance.active
+    image = run.appearance.apply(out.image, index) if run.appearance is not None and active else out.image
+    loss = photometric_loss(image, target, p.ssim_lambda, view.mask) + regularisers(run.splats, p)
+    if run.appearance is not None and active:
+        loss = loss + run.appearance.regulariser(index)
     loss.backward()
     run.optimizer.step()
     run.optimizer.zero_grad(set_to_none=True)
+    if run.appearance is not None:
+        run.appearance.step()
+        _settle_appearance(run, len(data.train))
     run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
     set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
-    quality = psnr_over(out.image.detach().clamp(0.0, 1.0), target, view.mask) if log_now else None
+    quality = psnr_over(image.detach().clamp(0.0, 1.0), target, view.mask) if log_now else None
     return loss.detach(), quality
+
+
+def _settle_appearance(run: Run, train_views: int) -> None:
+    """`auto`: at the check step, turn the probed transforms on, or drop them when the photos agree on colour."""
+    assert run.appearance is not None
+    if run.step + 1 != auto_check_step(run.params, train_views):
+        return
+    spread = run.appearance.spread()
+    keep = spread >= run.params.appearance_auto_spread
+    log.info("appearance_checked", step=run.step + 1, spread=round(spread, 4), kept=keep)
+    if keep:
+        run.appearance.active = True
+    else:
+        run.appearance = None

@@ -15,6 +15,7 @@ class ViewScoreRecord(BaseModel):
     name: str
     psnr: float
     ssim: float
+    psnr_colour_fit: float | None = None
 
 
 class EvaluationRecord(BaseModel):
@@ -28,6 +29,8 @@ class EvaluationRecord(BaseModel):
     gaussians: int
     ms_per_image: float
     views: list[ViewScoreRecord] = Field(default_factory=list)
+    psnr_colour_fit: float | None = None
+    """Mean PSNR after a closed-form affine colour fit per held-out view (`spaceport_splats.colour_fit`)."""
 
 
 class TrainReport(BaseModel):
@@ -49,6 +52,10 @@ class TrainReport(BaseModel):
     camera_models: list[str]
     lens_handling: str
     renderer: str
+    appearance: str = "off"
+    """Per-photo colour transforms learned in the loss: "affine" or "off" (what `params.appearance` resolved to)."""
+    appearance_spread: float | None = None
+    """RMS offset of the learned transforms from the identity (0 = the photos agreed on colour)."""
     evaluations: list[EvaluationRecord]
     loss_log: list[tuple[int, float]] = Field(default_factory=list)
     train_seconds: float
@@ -79,6 +86,8 @@ class TrainReport(BaseModel):
             max_gaussians=self.params.max_gaussians,
             psnr=final.psnr if final else None,
             ssim=final.ssim if final else None,
+            psnr_colour_fit=final.psnr_colour_fit if final else None,
+            appearance=self.appearance,
             heldout_views=self.heldout_views,
             train_seconds=self.train_seconds,
             seconds=self.seconds,

@@ -89,7 +89,10 @@ def _record(ev: Evaluation, gaussians: int) -> EvaluationRecord:
         ssim=ev.ssim,
         gaussians=gaussians,
         ms_per_image=ev.ms_per_image,
-        views=[ViewScoreRecord(name=v.name, psnr=v.psnr, ssim=v.ssim) for v in ev.views],
+        views=[
+            ViewScoreRecord(name=v.name, psnr=v.psnr, ssim=v.ssim, psnr_colour_fit=v.psnr_colour_fit) for v in ev.views
+        ],
+        psnr_colour_fit=ev.psnr_colour_fit,
     )
 
 
@@ -111,9 +114,9 @@ def _log_step(run: Run, loss: torch.Tensor, psnr: torch.Tensor, hooks: TrainHook
 
 def _checkpoint(run: Run, folder: Path, hooks: TrainHooks, clock: _Clock) -> None:
     clock.switch("checkpoint")
-    path = ckpt.save_checkpoint(
-        folder, run.step, run.splats, run.optimizer, run.params, run.prior_seconds + clock.spent["train"]
-    )
+    appearance = run.appearance.state_dict() if run.appearance is not None else None
+    elapsed = run.prior_seconds + clock.spent["train"]
+    path = ckpt.save_checkpoint(folder, run.step, run.splats, run.optimizer, run.params, elapsed, appearance)
     if hooks.on_checkpoint:
         hooks.on_checkpoint(path, run.step)
     clock.switch("train")
@@ -124,7 +127,14 @@ def _evaluate(run: Run, data: SceneData, clock: _Clock) -> None:
     degree = active_sh_degree(run.params, run.step)
     ev = evaluate(run.splats, data.test, degree, run.step)
     run.evaluations.append(_record(ev, len(run.splats["means"])))
-    log.info("heldout_evaluation", step=run.step, psnr=ev.psnr, ssim=ev.ssim, views=len(data.test))
+    log.info(
+        "heldout_evaluation",
+        step=run.step,
+        psnr=ev.psnr,
+        psnr_colour_fit=ev.psnr_colour_fit,
+        ssim=ev.ssim,
+        views=len(data.test),
+    )
     clock.switch("train")
 
 
@@ -241,6 +251,8 @@ def _finish(
         camera_models=sorted({c.model for c in scene.model.cameras.values()}),
         lens_handling=scene.lens_handling,
         renderer=run.renderer,
+        appearance="affine" if run.appearance is not None and run.appearance.active else "off",
+        appearance_spread=run.appearance.spread() if run.appearance is not None and run.appearance.active else None,
         evaluations=run.evaluations,
         loss_log=run.loss_log,
         train_seconds=run.prior_seconds + clock.spent["train"],
@@ -261,7 +273,9 @@ def _finish(
         steps=report.steps,
         gaussians=written,
         psnr=final.psnr,
+        psnr_colour_fit=final.psnr_colour_fit,
         ssim=final.ssim,
+        appearance=report.appearance,
         train_seconds=round(report.train_seconds, 2),
     )
     return report

@@ -50,6 +50,12 @@ class TrainMetrics(Payload):
     max_gaussians: int = Field(default=0, ge=0)
     psnr: float | None = None
     ssim: float | None = None
+    psnr_colour_fit: float | None = Field(
+        default=None,
+        description="held-out PSNR after fitting each view's exposure and white balance (affine colour fit, "
+        "least squares from render to photo); absent from trainers before it",
+    )
+    appearance: str = Field(default="", description="per-photo appearance compensation in training: affine, off")
     heldout_views: int = Field(default=0, ge=0)
     train_seconds: float = Field(default=0.0, ge=0)
     seconds: float = Field(default=0.0, ge=0)

@@ -14,6 +14,7 @@ TrainPreset = Literal["preview", "standard", "quality"]
 Strategy = Literal["mcmc"]
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 CameraHandling = Literal["auto", "undistort", "original"]
+AppearanceMode = Literal["auto", "off", "affine"]
 
 
 class LearningRates(Params):
@@ -79,6 +80,23 @@ class TrainParams(Params):
     scale_reg: float = Field(default=0.01, ge=0)
     seed: int = 42
     device: DeviceChoice = "auto"
+    # per-photo appearance (exposure, white balance): used in the training loss only, never baked into the model
+    appearance: AppearanceMode = Field(
+        default="auto",
+        description="affine: learn a colour transform (3x3 matrix + bias) per training photo, applied to the render "
+        "in the loss only, their mean pinned to identity so the model keeps the photos' mean colours; off: none; "
+        "auto: affine from `appearance_min_views` training photos on, dropped a fifth into the run when they have "
+        "stayed within `appearance_auto_spread` of the identity (the photos agree on colour)",
+    )
+    appearance_lr: float = Field(default=5e-3, gt=0, description="Adam LR of the per-photo colour transforms")
+    appearance_reg: float = Field(default=0.01, ge=0, description="pull of each transform toward identity")
+    appearance_refit: float = Field(
+        default=0.5, ge=0, le=1, description="share of the way to the closed-form colour fit each visit (0: Adam only)"
+    )
+    appearance_min_views: int = Field(default=8, ge=1, description="auto: fewer training photos -> no transforms")
+    appearance_auto_spread: float = Field(
+        default=0.25, ge=0, description="auto: transforms spread less than this a fifth into the run are dropped"
+    )
     # reporting
     eval_steps: tuple[int, ...] = Field(default=(), description="extra held-out evaluations (the last is always)")
     checkpoint_every: int = Field(default=1000, ge=1)

@@ -8,7 +8,7 @@ Only numpy and Pillow are needed: the photos are ray-cast on the CPU against ana
 
 from spaceport.geometry import Similarity, umeyama
 from spaceport_app.demo.camera import Intrinsics, Orbit, Pose, look_at, orbit_poses
-from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture
+from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture, ColourJitter
 from spaceport_app.demo.poses import PoseErrors, pose_errors
 from spaceport_app.demo.render import Render, render_view
 from spaceport_app.demo.scene import DemoScene, generate_scene, load_ground_truth
@@ -18,6 +18,7 @@ __all__ = [
     "CAPTURES",
     "CameraSpec",
     "Capture",
+    "ColourJitter",
     "DemoScene",
     "Intrinsics",
     "Orbit",

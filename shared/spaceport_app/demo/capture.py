@@ -4,13 +4,15 @@ A `Capture` is pure configuration. `CAPTURES` names the variants the regression 
 benchmark run, each standing for a kind of photo set users bring: portrait and landscape, strong and weak
 lens distortion, an off-centre principal point (refined by SfM's `default` profile, which needs at least
 15 photos), several cameras in one set (of different sizes, or two phones of one resolution told apart only by
-their EXIF), a forward-facing arc instead of a full orbit, and an object that moves between photos (with the
-masks that hide it).
+their EXIF), a forward-facing arc instead of a full orbit, an object that moves between photos (with the
+masks that hide it), and photos whose exposure and white balance differ.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from spaceport_app.demo.camera import Intrinsics, Orbit
 from spaceport_app.demo.mover import Mover
@@ -32,13 +34,33 @@ class CameraSpec:
 
 
 @dataclass(frozen=True)
+class ColourJitter:
+    """Per-photo exposure and white balance, as auto-exposure and auto white balance give them: each photo's
+    pixel values are scaled per channel by `2**e * exp(w_c)`, e uniform in +-`exposure_stops`, w_c uniform in
+    +-`white_balance`, then the gains are divided by their mean over the photos (per channel), so the photos'
+    mean colours are the scene's true colours. Values clip at 255, as a camera's do."""
+
+    exposure_stops: float = 0.8
+    white_balance: float = 0.2
+
+    def gains(self, views: int, rng: np.random.Generator) -> np.ndarray:
+        """Per-photo channel gains [views, 3], mean 1 over the photos in every channel."""
+        exposure = rng.uniform(-self.exposure_stops, self.exposure_stops, (views, 1))
+        balance = rng.uniform(-self.white_balance, self.white_balance, (views, 3))
+        gains = np.exp2(exposure) * np.exp(balance)
+        return gains / gains.mean(axis=0, keepdims=True)
+
+
+@dataclass(frozen=True)
 class Capture:
-    """The cameras (views take them in turn), the number of views and the path they are taken along."""
+    """The cameras (views take them in turn), the number of views, the path they are taken along, and, when
+    set, how each photo's exposure and white balance stray from the true colours (`jitter`)."""
 
     cameras: tuple[CameraSpec, ...] = (CameraSpec(),)
     views: int = 24
     orbit: Orbit = field(default_factory=Orbit)
     mover: Mover | None = None  # an object that moves between photos, hidden by masks written with them
+    jitter: ColourJitter | None = None
 
     def camera_of(self, view: int) -> CameraSpec:
         """The camera that takes view number `view`."""
@@ -63,5 +85,6 @@ CAPTURES: dict[str, Capture] = {
     "two-phones": Capture(cameras=(CameraSpec(), CameraSpec(hfov_deg=54.0, k=-0.10))),
     "forward-arc": Capture(cameras=(CameraSpec(k=-0.08),), views=16, orbit=Orbit(arc_deg=110.0)),
     "moving-object": Capture(mover=Mover()),
+    "exposure-jitter": Capture(jitter=ColourJitter()),
 }
 """Named captures of the demo world; `landscape` is what `spaceport demo` renders."""

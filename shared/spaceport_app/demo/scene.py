@@ -4,6 +4,7 @@ Output layout (everything derived from `out_dir`):
 
     out_dir/images/view_000.jpg ...   JPEG photos, quality 92; EXIF Make and Model name the camera
     out_dir/images/masks/view_000.jpg.png ...   with a moving object: masks that hide it (black = ignore)
+    out_dir/clean/view_000.jpg ...    for a capture with colour jitter: the same photos in the true colours
     out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes),
                                       and where the moving object stood in which views
 """
@@ -32,6 +33,7 @@ from spaceport_splats.masks import MASKS_FOLDER, write_mask
 JPEG_QUALITY = 92
 GROUND_TRUTH = "ground_truth.json"
 IMAGES = "images"
+CLEAN = "clean"
 FORMAT = "spaceport-demo/2"
 EXIF_MAKE, EXIF_MODEL = 0x010F, 0x0110
 
@@ -91,6 +93,11 @@ class DemoScene:
     def images_dir(self) -> Path:
         """The folder holding the JPEG photos."""
         return self.root / IMAGES
+
+    @property
+    def clean_dir(self) -> Path:
+        """The photos in the true colours, for a capture with colour jitter (else absent)."""
+        return self.root / CLEAN
 
     @property
     def ground_truth_path(self) -> Path:
@@ -166,7 +173,11 @@ def _prepare(out: Path) -> Path:
     images = out / IMAGES
     images.mkdir(parents=True, exist_ok=True)
     (out / GROUND_TRUTH).unlink(missing_ok=True)  # written last: no stale truth beside new photos
-    for old in [*images.glob("view_*.jpg"), *images.glob(f"{MASKS_FOLDER}/view_*.jpg.png")]:
+    for old in [
+        *images.glob("view_*.jpg"),
+        *images.glob(f"{MASKS_FOLDER}/view_*.jpg.png"),
+        *(out / CLEAN).glob("view_*.jpg"),
+    ]:
         old.unlink()
     if (images / MASKS_FOLDER).is_dir() and not any((images / MASKS_FOLDER).iterdir()):
         (images / MASKS_FOLDER).rmdir()
@@ -207,6 +218,7 @@ def generate_scene(
     rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
     digits = max(3, len(str(capture.views - 1)))
     names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
+    gains = capture.jitter.gains(capture.views, np.random.default_rng([seed, 2])) if capture.jitter else None
     cameras: dict[str, Intrinsics] = {}
     spots = mover_spheres(world, capture.mover, seed) if capture.mover else []
     for i, (name, pose) in enumerate(zip(names, poses, strict=True)):
@@ -215,7 +227,12 @@ def generate_scene(
         spot = spots[capture.mover.stop_of(i, capture.views)] if capture.mover else None
         seen = world.with_objects((spot,)) if spot is not None else world
         render = render_view(seen, cameras[name], pose, supersample=supersample, rays=rays[spec])
-        Image.fromarray(render.rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
+        rgb = render.rgb
+        if gains is not None:
+            (out / CLEAN).mkdir(exist_ok=True)
+            Image.fromarray(rgb).save(out / CLEAN / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
+            rgb = np.clip(rgb * gains[i] + 0.5, 0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
         if capture.mover is not None:
             keep = mover_mask(render, len(world.primitives), capture.mover.margin_px)
             write_mask(keep, images / MASKS_FOLDER / f"{name}.png")

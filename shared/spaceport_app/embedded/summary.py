@@ -11,6 +11,9 @@ from spaceport_app.cli.notes import sfm_notes
 from spaceport_app.embedded.pipeline import EmbeddedRun
 from spaceport_app.embedded.viewer import viewer_page
 
+FITTED = "held-out PSNR, colour-fitted"
+"""The figure naming the held-out PSNR after a per-view exposure and white-balance fit."""
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -68,6 +71,7 @@ def _figures(run: EmbeddedRun) -> dict[str, str]:
             figures |= {
                 "Gaussians": f"{t.gaussians:,}",
                 "held-out PSNR": f"{t.psnr:.2f} dB" if t.psnr else "n/a",
+                FITTED: f"{t.psnr_colour_fit:.2f} dB" if t.psnr_colour_fit else "n/a",
                 "held-out SSIM": f"{t.ssim:.4f}" if t.ssim else "n/a",
                 "device": t.device,
             }
