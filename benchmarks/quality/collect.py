@@ -2,7 +2,8 @@
 
     python benchmarks/quality/collect.py
 
-Fields: scene, preset, device, psnr, ssim, seconds (photos to .sog, the embedded pipeline), then registered
+Fields: scene, preset, device, psnr, psnr_colour_fit (after a per-view affine colour fit; None before
+session 6), ssim, seconds (photos to .sog, the embedded pipeline), then registered
 photos, Gaussians, stage seconds, pose error where a ground truth exists, and the largest held-out render
 offset in pixels at the training size (`max_offset_px`). A later record of the same scene, preset and device
 replaces an earlier one.
@@ -22,6 +23,7 @@ def summary(record: dict[str, object]) -> dict[str, object]:
         "preset": record["preset"],
         "device": record["device"],
         "psnr": record["psnr"],
+        "psnr_colour_fit": record.get("psnr_colour_fit"),
         "ssim": record["ssim"],
         "seconds": record["seconds"],
         "registered": record.get("registered"),

@@ -61,6 +61,8 @@ class SceneResult:
     criteria_failed: list[str] = field(default_factory=list)
     views: list[ViewOffset] = field(default_factory=list)
     job_dir: str = ""
+    psnr_colour_fit: float | None = None
+    """Held-out PSNR after a per-view affine colour fit (spaceport_splats.colour_fit); None before it existed."""
 
     def record(self) -> dict[str, object]:
         """The JSON record (results.json's fields first)."""
@@ -166,6 +168,7 @@ def run_scene(
         device=metrics.device if metrics else "n/a",
         psnr=metrics.psnr if metrics else None,
         ssim=metrics.ssim if metrics else None,
+        psnr_colour_fit=metrics.psnr_colour_fit if metrics else None,
         seconds=round(run.seconds, 1),
         stage_seconds={k: round(v, 1) for k, v in summary.stage_seconds.items()},
         registered=summary.figures.get("registered images", "n/a"),
