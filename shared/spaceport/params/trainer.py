@@ -37,7 +37,7 @@ class DensifyParams(Params):
     refine_every: int = Field(default=50, ge=1)
     growth: float = Field(default=1.1, ge=1.0, description="grow the count by at least this factor per refine")
     target_share: float = Field(
-        default=0.25,
+        default=0.1,
         ge=0,
         le=1,
         description="grow faster where needed (up to `max_growth` per refine) to reach this share of the cap by "

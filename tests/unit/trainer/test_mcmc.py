@@ -88,12 +88,12 @@ def _grow_through_refines(params: TrainParams, points: int) -> list[int]:
 
 
 def test_few_points_still_reach_a_useful_share_of_the_cap() -> None:
-    """From 1,100 SfM points (just over the gate) preview's four refines reach its target share of the cap;
-    at a fixed 1.1x per refine they would have stalled near 1,600."""
+    """From 1,100 SfM points (just over the gate) preview's four refines reach its target share of the cap (6,000
+    of 60,000); at a fixed 1.1x per refine they would have stalled near 1,600."""
     preview = TrainParams.preset_named("preview")
     counts = _grow_through_refines(preview, 1100)
     target = preview.densify.target_share * preview.max_gaussians
-    assert preview.densify.target_share >= 0.25
+    assert preview.densify.target_share >= 0.1
     assert counts[-1] >= 0.95 * target
     assert all(b <= a * preview.densify.max_growth + 1 for a, b in zip([1100, *counts], counts, strict=False))
     fixed = preview.model_copy(update={"densify": preview.densify.model_copy(update={"target_share": 0.0})})
