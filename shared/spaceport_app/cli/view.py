@@ -1,6 +1,7 @@
 """`spaceport view DIR`: serve a job folder's `viewer.html` on loopback and open it in a browser."""
 
 import http.server
+import sys
 import webbrowser
 from pathlib import Path
 
@@ -31,6 +32,15 @@ def handler_for(folder: Path, engine: Path) -> type[http.server.SimpleHTTPReques
     return Handler
 
 
+class ViewServer(http.server.ThreadingHTTPServer):
+    """The loopback server: a browser that drops a download (a reload, a closed tab) is not an error to print."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def view(
     folder: Path = typer.Argument(..., help="a job folder holding viewer.html (printed by spaceport run)"),
     port: int = typer.Option(8765, help="loopback port"),
@@ -45,7 +55,7 @@ def view(
     except EngineMissing as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler_for(folder, engine)) as server:
+    with ViewServer(("127.0.0.1", port), handler_for(folder, engine)) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
         typer.echo(f"serving {url} (Ctrl-C to stop)")
         if open_browser:

@@ -56,18 +56,21 @@ def test_demo_then_view_without_node_shows_the_model(tmp_path: Path) -> None:
     view_lines = [line for line in demo.stderr.splitlines() if "view it with: spaceport view" in line]
     folder = view_lines[-1].split("spaceport view", 1)[1].strip()
     port = free_port()
-    server = subprocess.Popen(
-        [*spaceport, "view", folder, "--no-open", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "view.log"  # a file, not a pipe nobody drains: a full pipe would block the server's exit
+    with log.open("w") as sink:
+        server = subprocess.Popen(
+            [*spaceport, "view", folder, "--no-open", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        assert server.stdout is not None
         deadline = time.monotonic() + 180  # the first view downloads the engine (19 MB)
-        while "serving" not in server.stdout.readline():
-            assert server.poll() is None and time.monotonic() < deadline, "spaceport view did not start"
+        while "serving" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, (
+                f"spaceport view did not start: {log.read_text()}"
+            )
+            time.sleep(0.2)
         out = tmp_path / "out"
         out.mkdir()
         subprocess.run(
@@ -85,6 +88,7 @@ def test_demo_then_view_without_node_shows_the_model(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+    assert "Traceback" not in log.read_text(), log.read_text()
     assert (tmp_path / "cache" / "playcanvas-2.23.3" / "playcanvas.min.mjs").is_file(), "the engine was fetched"
     result = json.loads((out / "result.json").read_text())
     assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
