@@ -1,6 +1,7 @@
 """`spaceport view DIR`: serve a job folder's `viewer.html` on loopback and open it in a browser."""
 
 import http.server
+import signal
 import sys
 import webbrowser
 from pathlib import Path
@@ -55,6 +56,8 @@ def view(
     except EngineMissing as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    # Ctrl-C stops the server even where the parent started it with SIGINT ignored (as a shell's background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with ViewServer(("127.0.0.1", port), handler_for(folder, engine)) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/viewer.html"
         typer.echo(f"serving {url} (Ctrl-C to stop)")

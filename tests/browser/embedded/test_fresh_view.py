@@ -87,7 +87,11 @@ def test_demo_then_view_without_node_shows_the_model(tmp_path: Path) -> None:
         )
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()  # leave no server behind, then fail: Ctrl-C must stop `spaceport view`
+            raise
     assert "Traceback" not in log.read_text(), log.read_text()
     assert (tmp_path / "cache" / "playcanvas-2.23.3" / "playcanvas.min.mjs").is_file(), "the engine was fetched"
     result = json.loads((out / "result.json").read_text())
