@@ -134,7 +134,8 @@ def step(name: str, action: Callable[[], None]) -> None:
 def killed_trainer(s: Scenario) -> None:
     """`docker kill` of the trainer holding a job, `up` again: the job still finishes, once."""
     job = "stack-kill"
-    run = s.submit(job, "--set", "trainer.steps=120")
+    # long enough that the kill lands in training on an idle machine too (120 steps ended before it there)
+    run = s.submit(job, "--set", "trainer.steps=600")
     deadline, holder = time.monotonic() + 900, None
     while holder is None:
         assert time.monotonic() < deadline, "no trainer took the job"
