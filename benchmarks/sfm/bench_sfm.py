@@ -16,13 +16,14 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import structlog
 
 from spaceport.criteria import Thresholds
-from spaceport.params import SfmParams
+from spaceport.params import JobOptions, SfmParams
 from spaceport_sfm import RunOptions, SfmReport, reconstruct
 from spaceport_sfm.evaluation import PoseAccuracy, compare_poses, load_sparse_model, load_transforms_json
 
@@ -56,22 +57,16 @@ class BenchRun:
     pose_accuracy: PoseAccuracy | None
 
 
-def parse_overrides(text: str) -> dict[str, str]:
-    """`a=1,b=x` -> {"a": "1", "b": "x"} (pydantic converts the strings when the params are built)."""
-    pairs = [item.partition("=") for item in text.split(",") if item]
-    return {key.strip(): value.strip() for key, _, value in pairs}
-
-
 def run_one(
-    name: str, profile: str, out: Path, threads: int, overrides: dict[str, str] | None = None
+    name: str, profile: str, out: Path, threads: int, overrides: Sequence[str] = ()
 ) -> tuple[BenchRun, SfmReport]:
     """Reconstruct one dataset with one profile (and overrides); writes `<out>/<name>-<label>.json`."""
     dataset = datasets_root() / name
-    label = profile + "".join(f"-{k}={v}" for k, v in (overrides or {}).items())
+    label = profile + "".join(f"-{assignment}" for assignment in overrides)
     work = out / f"work-{name}-{label}"
     shutil.rmtree(work, ignore_errors=True)
-    preset = SfmParams.preset(profile)  # type: ignore[arg-type]
-    params = SfmParams.model_validate({**preset.model_dump(), **(overrides or {})})
+    preset = JobOptions(sfm=SfmParams.preset(profile))  # type: ignore[arg-type]
+    params = preset.with_overrides([f"sfm.{assignment}" for assignment in overrides]).sfm
     load_before = os.getloadavg()
     start = time.monotonic()
     report = reconstruct(dataset / "images", work, params, options=RunOptions(threads=threads, thresholds=Thresholds()))
@@ -143,7 +138,8 @@ def main() -> None:
     for spec in args.run:
         name, _, rest = spec.partition(":")
         profile, _, overrides = rest.partition(":")
-        run = run_one(name, profile or "default", args.out, args.threads, parse_overrides(overrides))
+        assignments = [item.strip() for item in overrides.split(",") if item.strip()]
+        run = run_one(name, profile or "default", args.out, args.threads, assignments)
         print(table_row(*run), flush=True)
 
 
