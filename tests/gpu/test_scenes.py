@@ -52,10 +52,11 @@ def test_demo_capture_passes_its_floor_aligned(capture: str, tmp_path: Path) -> 
     _aligned(result)
 
 
-@pytest.mark.parametrize("capture", ("exposure-jitter", "moving-object"))
+@pytest.mark.parametrize("capture", ("exposure-jitter", "moving-object", "phone-video"))
 def test_real_capture_faults_pass_every_criterion_on_cuda(capture: str, tmp_path: Path) -> None:
-    """Per-photo exposure jitter (appearance compensation) and a masked moving object (masks in SfM, the loss
-    and the scores) through CUDA at `standard`: every criterion passes and the held-out renders stay aligned."""
+    """Per-photo exposure jitter (appearance compensation), a masked moving object (masks in SfM, the loss and
+    the scores) and a phone video (motion blur, exposure drift, frames chosen from an MPEG-4 file) through CUDA
+    at `standard`: every criterion passes and the held-out renders stay aligned."""
     result, _ = run_scene(f"demo-{capture}", "standard", tmp_path, NO_DATASETS)
     _record(result)
     assert not result.criteria_failed, result.criteria_failed

@@ -5,6 +5,8 @@ Output layout (everything derived from `out_dir`):
     out_dir/images/view_000.jpg ...   JPEG photos, quality 92; EXIF Make and Model name the camera
     out_dir/images/masks/view_000.jpg.png ...   with a moving object: masks that hide it (black = ignore)
     out_dir/clean/view_000.jpg ...    for a capture with colour jitter: the same photos in the true colours
+    out_dir/images/walk.mp4           for a video capture, instead of the photos (`video_take`); the ground truth
+                                      then names every frame as the frame extractor does (frame_000123.jpg)
     out_dir/ground_truth.json         cameras (SIMPLE_RADIAL) and per-image camera and cam_from_world (OpenCV axes),
                                       and where the moving object stood in which views
 """
@@ -27,6 +29,7 @@ from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture
 from spaceport_app.demo.mover import MoverSpot, mover_mask, mover_spheres
 from spaceport_app.demo.primitives import Sphere
 from spaceport_app.demo.render import render_view
+from spaceport_app.demo.video_take import VIDEO_NAME, film
 from spaceport_app.demo.world import build_world
 from spaceport_splats.masks import MASKS_FOLDER, write_mask
 
@@ -177,8 +180,9 @@ def _prepare(out: Path) -> Path:
         *images.glob("view_*.jpg"),
         *images.glob(f"{MASKS_FOLDER}/view_*.jpg.png"),
         *(out / CLEAN).glob("view_*.jpg"),
+        images / VIDEO_NAME,
     ]:
-        old.unlink()
+        old.unlink(missing_ok=True)
     if (images / MASKS_FOLDER).is_dir() and not any((images / MASKS_FOLDER).iterdir()):
         (images / MASKS_FOLDER).rmdir()
     foreign = sorted(p.name for p in images.iterdir())
@@ -214,6 +218,13 @@ def generate_scene(
     out = Path(out_dir)
     images = _prepare(out)
     world = build_world(seed)
+    if capture.video is not None:
+        cam = capture.cameras[0].intrinsics()
+        poses_by_name, _ = film(world, cam, capture.video, capture.orbit, seed, images / VIDEO_NAME)
+        scene = DemoScene(root=out, seed=seed, cameras=dict.fromkeys(poses_by_name, cam), poses=poses_by_name)
+        write_ground_truth(scene)
+        log.info("demo_video_generated", frames=len(poses_by_name), seconds=round(time.perf_counter() - start, 2))
+        return scene
     poses = orbit_poses(capture.views, np.random.default_rng([seed, 1]), capture.orbit)
     rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
     digits = max(3, len(str(capture.views - 1)))

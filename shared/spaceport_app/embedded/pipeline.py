@@ -60,12 +60,14 @@ async def run_embedded(
     display: ProgressDisplay | None = None,
     job_id: str | None = None,
     timeout_s: float = 24 * 3600,
+    stages: list[StageSpec] | None = None,
 ) -> EmbeddedRun:
-    """Submit `source` to an in-process pipeline and wait for the job to end."""
+    """Submit `source` to an in-process pipeline and wait for the job to end; `stages` replaces the installed
+    services' stage specs (`load_stages()`), e.g. to run a stage behind a wrapper."""
     started = time.monotonic()
     bus = MemoryBus()
     store = LocalStore(out_dir)
-    workers = [Worker(spec, bus, store, settings) for spec in load_stages()]
+    workers = [Worker(spec, bus, store, settings) for spec in stages or load_stages()]
     for worker in workers:
         await worker.start()
     watch = JobWatch(job_id or new_job_id())
