@@ -65,8 +65,15 @@ def _renderer_name(data: SceneData, device: torch.device) -> str:
     return "torch-tiles-linearised-lens" if distorted else "torch-tiles"
 
 
-def start_run(data: SceneData, params: TrainParams, device: torch.device, resume: Checkpoint | None) -> Run:
-    """A fresh run from the SfM points, or the state of `resume`."""
+def start_run(
+    data: SceneData,
+    params: TrainParams,
+    device: torch.device,
+    resume: Checkpoint | None,
+    colours_agree: bool | None = None,
+) -> Run:
+    """A fresh run from the SfM points, or the state of `resume`. `colours_agree` settles `auto` appearance before
+    training (measured: True -> no transforms, False -> transforms on); None leaves it to the probe."""
     extent = data.transform.scene_extent
     lrs = base_lrs(params, extent)
     if resume is not None:
@@ -80,7 +87,10 @@ def start_run(data: SceneData, params: TrainParams, device: torch.device, resume
     strategy = MCMCStrategy(params.densify, params.max_gaussians, params.refine_stop)
     step = resume.step if resume else 0
     set_means_lr(optimizer, means_lr(params, extent, step))
-    appearance = Appearance(len(data.train), params, device) if appearance_enabled(params, len(data.train)) else None
+    enabled = appearance_enabled(params, len(data.train)) and not (params.appearance == "auto" and colours_agree)
+    appearance = Appearance(len(data.train), params, device) if enabled else None
+    if appearance is not None and params.appearance == "auto" and colours_agree is False:
+        appearance.active = True  # measured before training: no probe, no check step
     if appearance is not None and resume is not None:
         if resume.appearance is None:
             appearance = None  # `auto` had dropped them
@@ -130,7 +140,7 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
 def _settle_appearance(run: Run, train_views: int) -> None:
     """`auto`: at the check step, turn the probed transforms on, or drop them when the photos agree on colour."""
     assert run.appearance is not None
-    if run.step + 1 != auto_check_step(run.params, train_views):
+    if run.appearance.active or run.step + 1 != auto_check_step(run.params, train_views):
         return
     spread = run.appearance.spread()
     keep = spread >= run.params.appearance_auto_spread

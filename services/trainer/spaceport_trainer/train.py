@@ -9,9 +9,11 @@ import structlog
 import torch
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.colmap import find_model_dir
 from spaceport_splats.dataset import SceneData, load_scene
 from spaceport_splats.evaluate import Evaluation, evaluate, save_previews
 from spaceport_splats.export import to_world, write_ply
+from spaceport_splats.photometry import colour_agreement
 from spaceport_splats.render import pick_device
 from spaceport_splats.sh import active_sh_degree
 from spaceport_splats.undistort import PreparedScene, prepare_scene
@@ -183,6 +185,20 @@ def train(
         torch.set_num_threads(before)
 
 
+def colours_agree(params: TrainParams, model_dir: Path, images_dir: Path, data: SceneData) -> bool | None:
+    """`auto` appearance: whether the training photos agree on colour along SfM's tracks (None: not asked, or
+    too few shared points to tell)."""
+    if params.appearance != "auto" or len(data.train) < params.appearance_min_views:
+        return None
+    agreement = colour_agreement(model_dir, images_dir, [v.name for v in data.train])
+    if not agreement.measured:
+        log.info("appearance_unmeasured", photos=len(agreement.gains))
+        return None
+    agree = agreement.spread < params.appearance_colour_spread
+    log.info("appearance_decided", colour_spread=round(agreement.spread, 4), transforms=not agree)
+    return agree
+
+
 def _train(
     scene_dir: Path,
     out_dir: Path,
@@ -203,7 +219,8 @@ def _train(
     data = load_scene(
         scene.model, scene.images_dir, params.data_factor, params.max_image_side, params.test_every, device
     )
-    run = start_run(data, params, device, ckpt.load_checkpoint(out_dir / "checkpoints", params, device))
+    agree = colours_agree(params, find_model_dir(scene_dir), images_dir or scene_dir / "images", data)
+    run = start_run(data, params, device, ckpt.load_checkpoint(out_dir / "checkpoints", params, device), agree)
     load_s = time.perf_counter() - t0
     if run.renderer == "gsplat-3dgut":
         log.warning(

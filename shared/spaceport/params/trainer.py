@@ -85,8 +85,8 @@ class TrainParams(Params):
         default="auto",
         description="affine: learn a colour transform (3x3 matrix + bias) per training photo, applied to the render "
         "in the loss only, their mean pinned to identity so the model keeps the photos' mean colours; off: none; "
-        "auto: affine from `appearance_min_views` training photos on, dropped a fifth into the run when they have "
-        "stayed within `appearance_auto_spread` of the identity (the photos agree on colour)",
+        "auto: affine from `appearance_min_views` training photos on when their colours disagree along SfM's tracks "
+        "(`appearance_colour_spread`), else none",
     )
     appearance_lr: float = Field(default=5e-3, gt=0, description="Adam LR of the per-photo colour transforms")
     appearance_reg: float = Field(default=0.01, ge=0, description="pull of each transform toward identity")
@@ -94,8 +94,17 @@ class TrainParams(Params):
         default=0.5, ge=0, le=1, description="share of the way to the closed-form colour fit each visit (0: Adam only)"
     )
     appearance_min_views: int = Field(default=8, ge=1, description="auto: fewer training photos -> no transforms")
+    appearance_colour_spread: float = Field(
+        default=0.3,
+        ge=0,
+        description="auto: per-photo transforms when the training photos' colours, compared along SfM's tracks "
+        "before training, spread at least this much (RMS per-photo log gain; spaceport_splats.photometry)",
+    )
     appearance_auto_spread: float = Field(
-        default=0.25, ge=0, description="auto: transforms spread less than this a fifth into the run are dropped"
+        default=0.25,
+        ge=0,
+        description="auto, where the photos' colours cannot be compared (too few shared points): transforms spread "
+        "less than this a fifth into the run are dropped",
     )
     # reporting
     eval_steps: tuple[int, ...] = Field(default=(), description="extra held-out evaluations (the last is always)")
