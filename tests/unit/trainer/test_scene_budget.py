@@ -2,6 +2,7 @@
 
 import pytest
 
+from spaceport.params import JobOptions
 from spaceport.params.trainer import SceneBudgetParams, TrainParams, TrainPreset
 from spaceport_trainer.scene_budget import budgeted, scene_budget
 
@@ -58,3 +59,9 @@ def test_budgeted_params_carry_the_scene_budget() -> None:
     grown = budgeted(params, 800, 50_000)
     assert (grown.steps, grown.max_gaussians) == scene_budget(params, 800, 50_000)
     assert grown.model_dump(exclude={"steps", "max_gaussians"}) == params.model_dump(exclude={"steps", "max_gaussians"})
+
+
+def test_budget_is_switched_off_from_the_command_line() -> None:
+    """`--set trainer.budget.enabled=false` reaches the trainer's parameters and keeps the given values."""
+    options = JobOptions.for_preset("standard").with_overrides(["trainer.budget.enabled=false", "trainer.steps=123"])
+    assert scene_budget(options.trainer, 1000, 10**6) == (123, 300_000)
