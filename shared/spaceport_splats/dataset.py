@@ -1,8 +1,9 @@
-"""Training views: photos decoded once, downscaled, cached on the device; the held-out split."""
+"""Training views: photos decoded once, downscaled, held in a budgeted `PhotoCache`; the held-out split."""
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import structlog
@@ -15,27 +16,68 @@ from spaceport_splats.colmap import CameraIntrinsics, ColmapError, ImagePose, Sp
 from spaceport_splats.consistency import ViewCamera, check_photo, check_scale, view_camera
 from spaceport_splats.masks import MaskError, view_mask
 from spaceport_splats.normalize import SceneTransform, fit_transform
+from spaceport_splats.photo_cache import CacheBudget, Photo, PhotoCache
 
 log = structlog.get_logger(__name__)
+_BATCH = 32  # photos decoded at once while loading
+
+
+class PhotoSource(Protocol):
+    """Where a view's photo is held: one photo kept as it is, or a budgeted `PhotoCache`."""
+
+    def get(self, index: int) -> Photo: ...
+
+    def prefetch(self, index: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A photo source holding one photo as it is."""
+
+    photo: Photo
+
+    def get(self, index: int) -> Photo:
+        """The photo (any index)."""
+        return self.photo
+
+    def prefetch(self, index: int) -> None:
+        """Nothing to fetch."""
 
 
 @dataclass(frozen=True)
 class View:
-    """One photo and its camera, over the normalised world."""
+    """One photo and its camera, over the normalised world; the photo is read from `source` when needed."""
 
     name: str
     camera: Camera
-    image: Tensor  # [H, W, 3] uint8, on the training device
-    mask: Tensor | None = None  # [H, W] bool, True = a pixel to use; None = every pixel
+    source: PhotoSource
+    index: int = 0
+
+    def photo(self) -> Photo:
+        """The photo and its mask, on the training device."""
+        return self.source.get(self.index)
+
+    def prefetch(self) -> None:
+        """Start bringing the photo to the device (the next step's view)."""
+        self.source.prefetch(self.index)
+
+    @property
+    def image(self) -> Tensor:
+        """The photo."""  # [H, W, 3] uint8
+        return self.photo().image
+
+    @property
+    def mask(self) -> Tensor | None:
+        """True = a pixel to use; None = every pixel."""  # [H, W] bool
+        return self.photo().mask
 
     def to(self, device: torch.device) -> "View":
-        """This view with its camera, photo and mask on `device`."""
-        mask = None if self.mask is None else self.mask.to(device)
-        return View(self.name, self.camera.to(device), self.image.to(device), mask)
+        """This view with its camera, photo and mask held on `device`."""
+        return View(self.name, self.camera.to(device), Resident(self.photo().to(device)))
 
     def target(self) -> Tensor:
         """The photo as float in [0, 1]."""  # [H, W, 3]
-        return self.image.float() / 255.0
+        return self.photo().target()
 
     def record(self, transform: SceneTransform) -> ViewCamera:
         """This view's camera as a record in the SfM world frame (what a later scorer must match)."""
@@ -59,6 +101,7 @@ class SceneData:
     points: Tensor  # [P, 3] float32, normalised world, on the device
     colors: Tensor  # [P, 3] float32 in [0, 1]
     transform: SceneTransform
+    photos: PhotoCache  # every view's photo
 
 
 def target_size(width: int, height: int, factor: int, max_side: int | None) -> tuple[int, int]:
@@ -113,22 +156,32 @@ def build_view(
     mask = view_mask(images_dir, pose.name, (cam.width, cam.height), size)
     viewmat = transform.viewmat_to_normalised(pose.world_to_cam)
     camera = make_camera(viewmat, intrinsics_matrix(cam, *size), *size, _lens(cam, allow_distortion))
-    return View(pose.name, camera, torch.from_numpy(pixels), None if mask is None else torch.from_numpy(mask))
+    photo = Photo(torch.from_numpy(pixels), None if mask is None else torch.from_numpy(mask))
+    return View(pose.name, camera, Resident(photo))
 
 
-def hidden_views(views: list[View]) -> set[str]:
-    """The views whose mask hides every pixel (left out); warns about photos left unmasked beside masked ones."""
-    masked = [v for v in views if v.mask is not None]
+def hidden_views(masks: dict[str, bool | None]) -> set[str]:
+    """The views whose mask hides every pixel (left out), from each view's mask state (None: no mask, True: every
+    pixel hidden); warns about photos left unmasked beside masked ones."""
+    masked = [name for name, hidden in masks.items() if hidden is not None]
     if not masked:
         return set()
-    unmasked = [v.name for v in views if v.mask is None]
+    unmasked = [name for name, hidden in masks.items() if hidden is None]
     if unmasked:
         log.warning("photos_without_masks", count=len(unmasked), first=unmasked[:5], note="used whole")
-    hidden = [v.name for v in masked if v.mask is not None and not bool(v.mask.any())]
+    hidden = [name for name in masked if masks[name]]
     if hidden:
         log.warning("photos_fully_masked", count=len(hidden), first=hidden[:5], note="left out")
     log.info("masks_loaded", masked=len(masked), unmasked=len(unmasked))
     return set(hidden)
+
+
+def _cached(view: View, photos: PhotoCache) -> tuple[View, bool | None]:
+    """`view` with its photo moved into `photos`, and its mask state (None: no mask, True: hides every pixel)."""
+    photo = view.photo()
+    mask = None if photo.mask is None else photo.mask.numpy()
+    index = photos.add(photo.image.numpy(), mask)
+    return View(view.name, view.camera, photos, index), None if mask is None else not bool(mask.any())
 
 
 def load_scene(
@@ -139,31 +192,42 @@ def load_scene(
     test_every: int,
     device: torch.device,
     allow_distortion: bool = True,
+    photos: PhotoCache | None = None,
 ) -> SceneData:
-    """Decode every registered photo once (threads), build cameras, normalise and split."""
+    """Decode every registered photo once (threads) into `photos` (default: every photo on the device), build
+    cameras, normalise and split. Photos are decoded a batch at a time, so host memory holds one batch at most
+    beside the cache."""
     present = [im for im in model.images if (images_dir / im.name).is_file()]
     if len(present) < len(model.images):
         log.warning("images_missing", missing=len(model.images) - len(present), registered=len(model.images))
     if len(present) < 2:
         raise ColmapError(f"only {len(present)} of {len(model.images)} registered photos found in {images_dir}")
     transform = fit_transform([im.world_to_cam for im in present], model.points)
+    photos = photos if photos is not None else PhotoCache(device, CacheBudget(device_bytes=2**62))
 
-    def build(im_index: int) -> View:
-        view = build_view(model, present[im_index], images_dir, factor, max_side, transform, allow_distortion)
-        return view.to(device)
+    def build(pose: ImagePose) -> View:
+        view = build_view(model, pose, images_dir, factor, max_side, transform, allow_distortion)
+        return View(view.name, view.camera.to(device), view.source)
 
+    views: list[View] = []
+    masks: dict[str, bool | None] = {}
     with ThreadPoolExecutor(max_workers=8) as pool:
-        views = list(pool.map(build, range(len(present))))
+        for start in range(0, len(present), _BATCH):
+            for built in pool.map(build, present[start : start + _BATCH]):
+                view, masks[built.name] = _cached(built, photos)
+                views.append(view)
     train_names, _ = split_names([v.name for v in views], test_every)
-    train_set, hidden = set(train_names), hidden_views(views)
+    train_set, hidden = set(train_names), hidden_views(masks)
     if train_set <= hidden:
         raise MaskError(f"the masks hide every pixel of all {len(train_set)} training photos")
     points = torch.as_tensor(transform.points_to_normalised(model.points), dtype=torch.float32, device=device)
     colors = torch.as_tensor(model.colors, dtype=torch.float32, device=device) / 255.0
+    log.info("photos_cached", **{f"{tier}_photos": n for tier, n in photos.stats.photos.items()})
     return SceneData(
         train=[v for v in views if v.name in train_set and v.name not in hidden],
         test=[v for v in views if v.name not in train_set and v.name not in hidden],
         points=points,
         colors=colors,
         transform=transform,
+        photos=photos,
     )

@@ -58,9 +58,10 @@ def evaluate(splats: Splats, views: list[View], sh_degree: int, step: int) -> Ev
         image = render(splats, view.camera, sh_degree).image.clamp(0.0, 1.0)
         _sync(device)
         render_s += time.perf_counter() - t0
-        target = view.target()
-        quality = (psnr_over(image, target, view.mask), ssim_over(image, target, view.mask))
-        fitted = colour_fitted_psnr(image, target, view.mask)
+        photo = view.photo()
+        target = photo.target()
+        quality = (psnr_over(image, target, photo.mask), ssim_over(image, target, photo.mask))
+        fitted = colour_fitted_psnr(image, target, photo.mask)
         scores.append(ViewScore(view.name, float(quality[0]), float(quality[1]), fitted))
     return Evaluation(
         step=step,

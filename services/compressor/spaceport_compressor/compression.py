@@ -8,12 +8,13 @@ import structlog
 
 from spaceport.events.metrics import CompressMetrics
 from spaceport.params.compressor import CompressParams
+from spaceport.resources import PeakMemory
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import EncodedSog, encode_sog
 from spaceport_compressor.fidelity import FidelityDetail, Scoring, measure
+from spaceport_compressor.nearest import gpu_peak_bytes, reset_gpu_peak
 from spaceport_compressor.ply import LoadedPly, read_ply
 from spaceport_compressor.report import CompressReport, FileSize
-from spaceport_compressor.resources import PeakMemory
 from spaceport_compressor.sink import SogSink
 
 log = structlog.get_logger(__name__)
@@ -52,6 +53,7 @@ def compress(
     """Encode `ply_path` as SOG v2 into `sink`. Raises `InvalidSplats` (with a reason code) for bad input."""
     params = params or CompressParams()
     started = time.perf_counter()
+    reset_gpu_peak()
     with PeakMemory() as memory:
         try:
             progress(0.0, "read")
@@ -103,6 +105,7 @@ def _report(
         webp_files=sum(1 for f in files if f.name.endswith(".webp")),
         seconds=seconds,
         peak_memory_bytes=peak_bytes,
+        peak_gpu_bytes=gpu_peak_bytes(),
         fidelity=fidelity.summary(),
     )
     return CompressReport(

@@ -124,6 +124,23 @@ def torch_device() -> str | None:
     return "cuda" if torch.cuda.is_available() else None
 
 
+def reset_gpu_peak() -> None:
+    """Start measuring the GPU's peak memory afresh (nothing without a GPU)."""
+    if torch_device() is not None:
+        import torch
+
+        torch.cuda.reset_peak_memory_stats()
+
+
+def gpu_peak_bytes() -> int | None:
+    """Peak GPU memory torch allocated since `reset_gpu_peak()`; None without a GPU."""
+    if torch_device() is None:
+        return None
+    import torch
+
+    return int(torch.cuda.max_memory_allocated())
+
+
 def nearest_torch(x: F32, centroids: F32, device: str = "cuda") -> I64:
     """Exact nearest centroid on a torch device, in blocks."""
     import torch

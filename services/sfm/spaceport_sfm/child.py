@@ -43,6 +43,7 @@ class _Clock:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.cpu_seconds: dict[str, float] = {}
+        self.peak_rss: dict[str, int] = {}  # this process's peak RSS by the end of each step
 
     def run(self, step: ChildStep, work: Callable[[], T]) -> T:
         emit(step, 0.0)
@@ -50,6 +51,7 @@ class _Clock:
         result = work()
         self.seconds[step] = round(time.monotonic() - start, 3)
         self.cpu_seconds[step] = round(_cpu_seconds() - cpu_start, 3)
+        self.peak_rss[step] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         emit(step, 1.0)
         return result
 
@@ -99,7 +101,14 @@ def run(request: ChildRequest) -> ChildResult:
         )
 
     result = clock.run("statistics", statistics)
-    return result.model_copy(update={"step_seconds": clock.seconds, "step_cpu_seconds": clock.cpu_seconds})
+    return result.model_copy(
+        update={
+            "step_seconds": clock.seconds,
+            "step_cpu_seconds": clock.cpu_seconds,
+            "step_peak_rss_bytes": clock.peak_rss,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        }
+    )
 
 
 def _write(path: Path, text: str) -> None:

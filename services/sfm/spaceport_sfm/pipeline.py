@@ -10,6 +10,7 @@ import structlog
 from spaceport.criteria import Thresholds
 from spaceport.events import SfmMetrics
 from spaceport.params import SfmParams
+from spaceport.resources import PeakMemory
 from spaceport_sfm.diagnostics import Diagnosis, diagnose
 from spaceport_sfm.gate import Verdict, attempt_metrics, judge
 from spaceport_sfm.hints import input_hints, reconstruction_hints, skipped_hints
@@ -88,7 +89,22 @@ def reconstruct(
     progress: ProgressFn | None = None,
     options: RunOptions | None = None,
 ) -> SfmReport:
-    """Validate, extract, match, map and gate; one heavier second attempt before a rejection."""
+    """Validate, extract, match, map and gate; one heavier second attempt before a rejection. The report's
+    `peak_rss_bytes` is this process's peak RSS plus the largest pycolmap child's (they run side by side)."""
+    with PeakMemory() as memory:
+        report = _reconstruct(images_dir, work_dir, params, progress, options)
+    child = max((attempt.peak_rss_bytes for attempt in report.attempts), default=0)
+    metrics = report.metrics.model_copy(update={"peak_rss_bytes": memory.peak_bytes + child})
+    return report.model_copy(update={"metrics": metrics})
+
+
+def _reconstruct(
+    images_dir: Path,
+    work_dir: Path,
+    params: SfmParams,
+    progress: ProgressFn | None,
+    options: RunOptions | None,
+) -> SfmReport:
     run = options or RunOptions()
     notify = _Monotonic(progress or (lambda update: None))
     start = time.monotonic()
@@ -157,6 +173,8 @@ def _attempt(
         guided_matching=result.guided_matching,
         step_seconds=result.step_seconds,
         step_cpu_seconds=result.step_cpu_seconds,
+        step_peak_rss_bytes=result.step_peak_rss_bytes,
+        peak_rss_bytes=result.peak_rss_bytes,
         models=result.models,
         principal_point=result.principal_point,
         gate=verdict.results,

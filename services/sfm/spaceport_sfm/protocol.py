@@ -51,6 +51,10 @@ class ChildResult(Record):
 
     step_seconds: dict[str, float]
     step_cpu_seconds: dict[str, float] = Field(default_factory=dict)
+    step_peak_rss_bytes: dict[str, int] = Field(
+        default_factory=dict, description="the child's peak RSS after each step"
+    )
+    peak_rss_bytes: int = 0
     pairing: str
     device: str
     guided_matching: bool

@@ -131,6 +131,10 @@ class AttemptReport(Record):
     guided_matching: bool
     step_seconds: dict[str, float]
     step_cpu_seconds: dict[str, float] = Field(default_factory=dict)
+    step_peak_rss_bytes: dict[str, int] = Field(
+        default_factory=dict, description="the pycolmap child's peak RSS (lifetime high-water mark) after each step"
+    )
+    peak_rss_bytes: int = Field(default=0, description="the pycolmap child's peak RSS")
     models: tuple[ModelSummary, ...]
     principal_point: PrincipalPointCheck | None = None
     gate: tuple[CriterionResult, ...]

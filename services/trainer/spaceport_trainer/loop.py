@@ -116,13 +116,15 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
     p = run.params
     index = run.view_at(run.step, len(data.train))
     view = data.train[index]
+    photo = view.photo()
+    data.train[run.view_at(run.step + 1, len(data.train))].prefetch()  # the next step's photo, while this one runs
     out = render(run.splats, view.camera, active_sh_degree(p, run.step))
-    target = view.target()  # [H, W, 3]
+    target = photo.target()  # [H, W, 3]
     if run.appearance is not None:
-        run.appearance.refit(out.image, target, index, view.mask)
+        run.appearance.refit(out.image, target, index, photo.mask)
     active = run.appearance is not None and run.appearance.active
     image = run.appearance.apply(out.image, index) if run.appearance is not None and active else out.image
-    loss = photometric_loss(image, target, p.ssim_lambda, view.mask) + regularisers(run.splats, p)
+    loss = photometric_loss(image, target, p.ssim_lambda, photo.mask) + regularisers(run.splats, p)
     if run.appearance is not None and active:
         loss = loss + run.appearance.regulariser(index)
     loss.backward()
@@ -133,7 +135,7 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
         _settle_appearance(run, len(data.train))
     run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
     set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
-    quality = psnr_over(image.detach().clamp(0.0, 1.0), target, view.mask) if log_now else None
+    quality = psnr_over(image.detach().clamp(0.0, 1.0), target, photo.mask) if log_now else None
     return loss.detach(), quality
 
 

@@ -33,6 +33,20 @@ class EvaluationRecord(BaseModel):
     """Mean PSNR after a closed-form affine colour fit per held-out view (`spaceport_splats.colour_fit`)."""
 
 
+class PhotoCacheRecord(BaseModel):
+    """Where the training photos were held (`spaceport_splats.photo_cache`) and how often they were fetched."""
+
+    model_config = ConfigDict(frozen=True)
+
+    device_budget_bytes: int
+    host_budget_bytes: int
+    photos: dict[str, int]  # tier (device, host, disk) -> photos
+    bytes: dict[str, int]  # tier -> bytes
+    hits: int
+    fetches: int
+    waits: int
+
+
 class TrainReport(BaseModel):
     """The record of one training run."""
 
@@ -64,6 +78,10 @@ class TrainReport(BaseModel):
     load_seconds: float
     seconds: float
     peak_memory_bytes: int
+    """Peak GPU memory allocated by torch (0 on CPU)."""
+    peak_rss_bytes: int = 0
+    """Peak resident host memory of the process while training (photos, model, loading included)."""
+    photo_cache: PhotoCacheRecord | None = None
     model_path: str
     model_bytes: int
     previews: list[str] = Field(default_factory=list)
@@ -92,6 +110,7 @@ class TrainReport(BaseModel):
             train_seconds=self.train_seconds,
             seconds=self.seconds,
             peak_memory_bytes=self.peak_memory_bytes,
+            peak_rss_bytes=self.peak_rss_bytes,
             model_bytes=self.model_bytes,
             device=self.device,
             preset=self.params.preset,

@@ -9,19 +9,24 @@ import structlog
 import torch
 
 from spaceport.params.trainer import TrainParams
+from spaceport.resources import PeakMemory, resident_bytes
 from spaceport_splats.colmap import find_model_dir
 from spaceport_splats.dataset import SceneData, load_scene
 from spaceport_splats.evaluate import Evaluation, evaluate, save_previews
 from spaceport_splats.export import to_world, write_ply
+from spaceport_splats.photo_budget import photo_budget
+from spaceport_splats.photo_cache import PhotoCache
 from spaceport_splats.photometry import colour_agreement
 from spaceport_splats.render import pick_device
 from spaceport_splats.sh import active_sh_degree
 from spaceport_splats.undistort import PreparedScene, prepare_scene
 from spaceport_trainer import checkpoint as ckpt
 from spaceport_trainer.loop import Run, start_run, train_step
-from spaceport_trainer.report import EvaluationRecord, TrainReport, ViewScoreRecord
+from spaceport_trainer.report import EvaluationRecord, PhotoCacheRecord, TrainReport, ViewScoreRecord
+from spaceport_trainer.scene_budget import budgeted
 
 log = structlog.get_logger(__name__)
+PHOTO_FOLDER = "photo-cache"  # the disk tier of the photo cache, under the output folder (removed at the end)
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,18 @@ def train(
         torch.set_num_threads(before)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What one run trains on and where it writes."""
+
+    scene: PreparedScene
+    data: SceneData
+    out_dir: Path
+    t0: float
+    memory: PeakMemory  # host RSS, sampled from the start
+    colours_agree: bool | None = None  # `auto` appearance, settled before training (see `colours_agree`)
+
+
 def colours_agree(params: TrainParams, model_dir: Path, images_dir: Path, data: SceneData) -> bool | None:
     """`auto` appearance: whether the training photos agree on colour along SfM's tracks (None: not asked, or
     too few shared points to tell)."""
@@ -213,15 +230,35 @@ def _train(
     if progress is not None:
         hooks.on_progress = progress
     torch.manual_seed(params.seed)
-    scene = prepare_scene(
-        scene_dir, images_dir or scene_dir / "images", out_dir, params.camera, on_gpu=device.type == "cuda"
-    )
-    data = load_scene(
-        scene.model, scene.images_dir, params.data_factor, params.max_image_side, params.test_every, device
-    )
-    agree = colours_agree(params, find_model_dir(scene_dir), images_dir or scene_dir / "images", data)
-    run = start_run(data, params, device, ckpt.load_checkpoint(out_dir / "checkpoints", params, device), agree)
-    load_s = time.perf_counter() - t0
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    with PeakMemory() as memory:
+        scene = prepare_scene(
+            scene_dir, images_dir or scene_dir / "images", out_dir, params.camera, on_gpu=device.type == "cuda"
+        )
+        photos = PhotoCache(device, photo_budget(params.photo_cache, device), out_dir / PHOTO_FOLDER)
+        try:
+            data = load_scene(
+                scene.model,
+                scene.images_dir,
+                params.data_factor,
+                params.max_image_side,
+                params.test_every,
+                device,
+                photos=photos,
+            )
+            params = budgeted(params, len(data.train) + len(data.test), scene.model.num_points)
+            agree = colours_agree(params, find_model_dir(scene_dir), images_dir or scene_dir / "images", data)
+            return _run(_Job(scene, data, out_dir, t0, memory, agree), params, device, hooks)
+        finally:
+            photos.close()
+
+
+def _run(job: _Job, params: TrainParams, device: torch.device, hooks: TrainHooks) -> TrainReport:
+    data = job.data
+    resume = ckpt.load_checkpoint(job.out_dir / "checkpoints", params, device)
+    run = start_run(data, params, device, resume, job.colours_agree)
+    load_s = time.perf_counter() - job.t0
     if run.renderer == "gsplat-3dgut":
         log.warning(
             "trained_through_3dgut",
@@ -229,12 +266,10 @@ def _train(
             "its held-out scores say (fox: 31.6 dB through 3DGUT, 25.0 dB classic); camera=auto undistorts instead",
         )
     clock = _Clock(device)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    _loop(run, data, out_dir / "checkpoints", hooks, clock)
+    _loop(run, data, job.out_dir / "checkpoints", hooks, clock)
     clock.switch("eval")
     _evaluate(run, data, clock)
-    return _finish(run, data, scene, out_dir, clock, load_s, t0)
+    return _finish(run, job, clock, load_s)
 
 
 def _export(run: Run, data: SceneData, out_dir: Path) -> tuple[Path, int, int, list[Path]]:
@@ -246,10 +281,21 @@ def _export(run: Run, data: SceneData, out_dir: Path) -> tuple[Path, int, int, l
     return ply, written, dropped, previews
 
 
-def _finish(
-    run: Run, data: SceneData, scene: PreparedScene, out_dir: Path, clock: _Clock, load_s: float, t0: float
-) -> TrainReport:
-    p, device = run.params, run.device
+def _cache_record(photos: PhotoCache) -> PhotoCacheRecord:
+    stats, budget = photos.stats, photos.budget
+    return PhotoCacheRecord(
+        device_budget_bytes=budget.device_bytes,
+        host_budget_bytes=budget.host_bytes,
+        photos=dict(stats.photos),
+        bytes=dict(stats.bytes),
+        hits=stats.hits,
+        fetches=stats.fetches,
+        waits=stats.waits,
+    )
+
+
+def _finish(run: Run, job: _Job, clock: _Clock, load_s: float) -> TrainReport:
+    p, device, data, scene, out_dir = run.params, run.device, job.data, job.scene, job.out_dir
     ply, written, dropped, previews = _export(run, data, out_dir)
     cuda = device.type == "cuda"
     first = data.train[0].camera
@@ -276,8 +322,10 @@ def _finish(
         eval_seconds=clock.spent["eval"],
         checkpoint_seconds=clock.spent["checkpoint"],
         load_seconds=load_s,
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - job.t0,
         peak_memory_bytes=int(torch.cuda.max_memory_allocated(device)) if cuda else 0,
+        peak_rss_bytes=max(job.memory.peak_bytes, resident_bytes()),
+        photo_cache=_cache_record(data.photos),
         model_path=str(ply),
         model_bytes=ply.stat().st_size,
         previews=[str(x) for x in previews],

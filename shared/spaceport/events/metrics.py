@@ -33,6 +33,9 @@ class SfmMetrics(Payload):
     attempts: int = Field(default=1, ge=1)
     step_seconds: dict[str, float] = Field(default_factory=dict)
     seconds: float = Field(default=0.0, ge=0)
+    peak_rss_bytes: int = Field(
+        default=0, ge=0, description="peak resident host memory of the stage and its COLMAP child; absent from older"
+    )
 
     @property
     def registered_fraction(self) -> float:
@@ -59,7 +62,8 @@ class TrainMetrics(Payload):
     heldout_views: int = Field(default=0, ge=0)
     train_seconds: float = Field(default=0.0, ge=0)
     seconds: float = Field(default=0.0, ge=0)
-    peak_memory_bytes: int = Field(default=0, ge=0)
+    peak_memory_bytes: int = Field(default=0, ge=0, description="peak GPU memory allocated (0 on CPU)")
+    peak_rss_bytes: int = Field(default=0, ge=0, description="peak resident host memory; absent from older trainers")
     model_bytes: int = Field(default=0, ge=0)
     device: str = "cpu"
     preset: str = ""
@@ -97,7 +101,8 @@ class CompressMetrics(Payload):
     ratio: float = Field(ge=0)
     webp_files: int = Field(ge=0)
     seconds: float = Field(default=0.0, ge=0)
-    peak_memory_bytes: int = Field(default=0, ge=0)
+    peak_memory_bytes: int = Field(default=0, ge=0, description="peak resident host memory (RSS) while compressing")
+    peak_gpu_bytes: int | None = Field(default=None, ge=0, description="peak GPU memory (SH palette), when on a GPU")
     fidelity: Fidelity | None = None
 
 

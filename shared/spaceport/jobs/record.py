@@ -77,6 +77,13 @@ class Artifact(BaseModel):
     uri: str
 
 
+class StageMemory(BaseModel):
+    """A stage's peak memory, as it reported it (0: not reported, e.g. by an older worker)."""
+
+    peak_rss_bytes: int = 0
+    peak_gpu_bytes: int | None = None  # None: no GPU used
+
+
 class JobRecord(BaseModel):
     """Everything the monitor knows about one job: a fold of its events, in event-time order."""
 
@@ -135,6 +142,20 @@ class JobRecord(BaseModel):
     def failed_criteria(self) -> list[CriterionResult]:
         """Criteria with an outcome of `fail`."""
         return [c for c in self.criteria.values() if c.outcome == "fail"]
+
+    def stage_memory(self) -> dict[PipelineStage, StageMemory]:
+        """Each finished stage's peak host (RSS) and GPU memory."""
+        found: dict[PipelineStage, StageMemory] = {}
+        if self.sfm is not None:
+            found["sfm"] = StageMemory(peak_rss_bytes=self.sfm.peak_rss_bytes)
+        if self.training is not None:
+            t = self.training
+            gpu = t.peak_memory_bytes if t.device != "cpu" else None
+            found["trainer"] = StageMemory(peak_rss_bytes=t.peak_rss_bytes, peak_gpu_bytes=gpu)
+        if self.compression is not None:
+            c = self.compression
+            found["compressor"] = StageMemory(peak_rss_bytes=c.peak_memory_bytes, peak_gpu_bytes=c.peak_gpu_bytes)
+        return found
 
     def artifact(self, name: str) -> Artifact | None:
         """The artifact of that name, if reported."""

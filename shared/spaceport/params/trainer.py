@@ -48,12 +48,44 @@ class DensifyParams(Params):
     noise_lr: float = Field(default=5e5, ge=0, description="position noise, times the current means LR")
 
 
+class PhotoCacheParams(Params):
+    """Where the training photos are held (`spaceport_splats.photo_cache`): the device first, then host memory
+    (pinned, on CUDA), then uint8 files on disk. Unset budgets come from the machine when training starts."""
+
+    device_bytes: int | None = Field(
+        default=None, ge=0, description="bytes of photos on the training device (on CPU: in RAM); unset: see shares"
+    )
+    host_bytes: int | None = Field(
+        default=None, ge=0, description="bytes of photos in pinned host memory (CUDA only); unset: see shares"
+    )
+    device_share: float = Field(default=0.25, gt=0, le=1, description="unset on CUDA: this share of free GPU memory")
+    device_cap_gib: float = Field(default=8.0, gt=0, description="...and at most this much")
+    host_share: float = Field(
+        default=0.5, gt=0, le=1, description="unset: this share of available RAM (on CPU the device tier's)"
+    )
+    host_cap_gib: float = Field(default=16.0, gt=0, description="...and at most this much")
+    staging: int = Field(default=4, ge=2, description="device slots for photos fetched from host or disk")
+
+
+class SceneBudgetParams(Params):
+    """The splat cap and the steps follow the scene: `max_gaussians` and `steps` are the budget of a scene of up
+    to `reference_photos` photos; above it both grow as (photos / reference_photos) ** `exponent`, the cap also to
+    at least `points_factor` times the SfM points, each within its bound (never below the preset's value)."""
+
+    enabled: bool = Field(default=True, description="false: train with `steps` and `max_gaussians` as given")
+    reference_photos: int = Field(default=50, ge=1, description="photos up to which the preset's budget holds")
+    exponent: float = Field(default=0.5, ge=0, le=1, description="growth of cap and steps with the photo count")
+    points_factor: float = Field(default=4.0, ge=0, description="the cap is at least this many times the SfM points")
+    max_gaussians_bound: int = Field(default=1_500_000, ge=1000, description="the cap never grows beyond this")
+    steps_bound: int = Field(default=40_000, ge=1, description="the steps never grow beyond this")
+
+
 class TrainParams(Params):
     """Hyperparameters of one training run; `preset` names the preset it came from. The defaults are the
     `standard` preset's, so `TrainParams()` is `TrainParams.preset_named("standard")`."""
 
     preset: TrainPreset = "standard"
-    steps: int = Field(default=10_000, ge=1)
+    steps: int = Field(default=10_000, ge=1, description="optimisation steps (grown for large scenes: `budget`)")
     # data
     data_factor: int = Field(default=2, ge=1, description="downscale photos by this factor")
     max_image_side: int | None = Field(default=None, ge=16, description="further downscale to this long side")
@@ -67,7 +99,9 @@ class TrainParams(Params):
     # model
     sh_degree: int = Field(default=3, ge=0, le=3)
     sh_degree_interval: int = Field(default=500, ge=1, description="add one SH band every n steps")
-    max_gaussians: int = Field(default=300_000, ge=1000, description="hard cap on the number of splats")
+    max_gaussians: int = Field(
+        default=300_000, ge=1000, description="hard cap on the number of splats (grown for large scenes: `budget`)"
+    )
     min_initial_points: int = Field(default=1000, ge=1, description="input gate: fewer SfM points -> refuse")
     init_opacity: float = Field(default=0.5, gt=0, lt=1)
     init_scale: float = Field(default=0.1, gt=0, description="times the mean distance to 3 nearest points")
@@ -106,6 +140,8 @@ class TrainParams(Params):
         description="auto, where the photos' colours cannot be compared (too few shared points): transforms spread "
         "less than this a fifth into the run are dropped",
     )
+    budget: SceneBudgetParams = SceneBudgetParams()
+    photo_cache: PhotoCacheParams = PhotoCacheParams()
     # reporting
     eval_steps: tuple[int, ...] = Field(default=(), description="extra held-out evaluations (the last is always)")
     checkpoint_every: int = Field(default=1000, ge=1)
@@ -135,6 +171,7 @@ class TrainParams(Params):
                 init_opacity=0.3,
                 lr=LearningRates(means_final_factor=0.1, sh0=0.01, scales=0.01),
                 densify=DensifyParams(refine_start=100, refine_every=50, refine_stop_fraction=0.7, growth=1.1),
+                budget=SceneBudgetParams(max_gaussians_bound=150_000, steps_bound=1500),
                 checkpoint_every=100,
                 log_every=50,
                 preview_views=2,
@@ -146,6 +183,7 @@ class TrainParams(Params):
                 max_gaussians=1_000_000,
                 sh_degree_interval=1000,
                 densify=DensifyParams(refine_every=100, growth=1.05, refine_stop_fraction=0.8),
+                budget=SceneBudgetParams(max_gaussians_bound=3_000_000, steps_bound=100_000),
                 log_every=1000,
             )
         # standard (the field defaults): 10k steps; grow 10% every 50 steps until 60% of the run and add an SH

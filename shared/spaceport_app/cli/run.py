@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spaceport.criteria import format_observed
+from spaceport.jobs.record import StageMemory
 from spaceport.logging import configure_logging
 from spaceport.params import JobOptions
 from spaceport.settings import Settings
@@ -20,6 +21,12 @@ from spaceport_app.inputs import InputError, collect_inputs
 
 Preset = Literal["preview", "standard", "quality"]
 Profile = Literal["fast", "default", "enhanced"]
+
+
+def describe_memory(memory: StageMemory) -> str:
+    """`1.23 GiB RAM, 4.56 GiB GPU` (RAM is the peak RSS; GPU only where one was used)."""
+    text = f"{memory.peak_rss_bytes / 2**30:.2f} GiB RAM"
+    return text if memory.peak_gpu_bytes is None else f"{text}, {memory.peak_gpu_bytes / 2**30:.2f} GiB GPU"
 
 
 def print_summary(console: Console, summary: Summary, written: dict[str, Path], seconds: float) -> None:
@@ -35,6 +42,7 @@ def print_summary(console: Console, summary: Summary, written: dict[str, Path], 
     for name, value in {
         **summary.figures,
         **{f"{s} time": f"{v:.1f} s" for s, v in summary.stage_seconds.items()},
+        **{f"{s} peak memory": describe_memory(m) for s, m in summary.stage_memory.items()},
     }.items():
         figures.add_row(name, value)
     console.print(figures)

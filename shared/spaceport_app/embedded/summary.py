@@ -1,12 +1,13 @@
 """The end of an embedded run: the job's record against the criteria, its artifacts, a 3D viewer page."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from spaceport.criteria import CriterionResult, Thresholds
 from spaceport.events import Compressed, ModelTrained, SfmCompleted, SfmRejected, StageFailed
+from spaceport.jobs.record import StageMemory
 from spaceport_app.cli.notes import sfm_notes
 from spaceport_app.embedded.pipeline import EmbeddedRun
 from spaceport_app.embedded.viewer import viewer_page
@@ -26,6 +27,8 @@ class Summary:
     reason: str | None
     notes: tuple[str, ...] = ()
     """SfM's hints about the photos and the files it skipped (`spaceport_app.cli.notes`)."""
+    stage_memory: dict[str, StageMemory] = field(default_factory=dict)
+    """Each stage's peak host (RSS) and GPU memory."""
 
 
 def _path(uri: str | None) -> Path | None:
@@ -100,7 +103,8 @@ def summarize(run: EmbeddedRun, thresholds: Thresholds) -> Summary:
     elif isinstance(run.outcome, StageFailed):
         reason = f"{run.outcome.data.stage} failed ({run.outcome.data.reason}): {run.outcome.data.message}"
     notes = tuple(sfm_notes(run.events))
-    return Summary(tuple(record.criteria.values()), seconds, _artifacts(run), _figures(run), reason, notes)
+    memory: dict[str, StageMemory] = {str(stage): m for stage, m in record.stage_memory().items()}
+    return Summary(tuple(record.criteria.values()), seconds, _artifacts(run), _figures(run), reason, notes, memory)
 
 
 def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
@@ -115,6 +119,7 @@ def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
                 "seconds": round(run.seconds, 2),
                 "reason": summary.reason,
                 "stage_seconds": summary.stage_seconds,
+                "stage_memory": {stage: m.model_dump() for stage, m in summary.stage_memory.items()},
                 "figures": summary.figures,
                 "criteria": [c.model_dump() for c in summary.criteria],
                 "notes": list(summary.notes),

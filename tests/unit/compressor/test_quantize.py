@@ -7,7 +7,7 @@ from spaceport_compressor import codebook
 from spaceport_compressor.fidelity import rotation_error_deg
 from spaceport_compressor.nearest import InvertedFileSearch, nearest_exact, nearest_torch
 from spaceport_compressor.ordering import morton_codes, morton_order
-from spaceport_compressor.palette import auto_palette_size, fit_palette
+from spaceport_compressor.palette import HASH_ROWS, _distinct, auto_palette_size, fit_palette
 from spaceport_compressor.quantize import (
     QUAT_TAG_BASE,
     SQRT2,
@@ -136,3 +136,14 @@ def test_torch_search_matches_numpy() -> None:
     x = RNG.normal(size=(3000, 9)).astype(np.float32)
     centroids = RNG.normal(size=(500, 9)).astype(np.float32)
     assert (nearest_torch(x, centroids, device="cpu") == nearest_exact(x, centroids)).mean() > 0.999
+
+
+def test_distinct_rows_are_found_across_hash_blocks() -> None:
+    """Rows are hashed a block at a time (bounded memory), yet equal rows in different blocks are one palette row."""
+    x = np.random.default_rng(5).normal(size=(HASH_ROWS + 100, 4)).astype(np.float32)
+    x[-1] = x[0]
+    x[-2] = x[HASH_ROWS // 2]
+    rows, index = _distinct(x)
+    assert rows.shape == (HASH_ROWS + 98, 4)
+    assert index[-1] == index[0] and index[-2] == index[HASH_ROWS // 2]
+    assert np.array_equal(rows[index], x)

@@ -42,6 +42,7 @@ SFM = SfmMetrics(
     profile="default",
     step_seconds={"extraction": 39.0, "matching": 81.0, "mapping": 25.0},
     seconds=145.0,
+    peak_rss_bytes=2_400_000_000,
 )
 TRAIN = TrainMetrics(
     steps=7000,
@@ -55,6 +56,7 @@ TRAIN = TrainMetrics(
     train_seconds=25.0,
     seconds=40.0,
     peak_memory_bytes=500_000_000,
+    peak_rss_bytes=3_100_000_000,
     model_bytes=70_000_000,
     device="cuda",
     preset="standard",
@@ -144,6 +146,7 @@ def sample_events() -> list[Envelope]:
                     ratio=17.5,
                     webp_files=7,
                     sh_bands=3,
+                    peak_memory_bytes=900_000_000,
                     fidelity=FIDELITY,
                 ),
             ),

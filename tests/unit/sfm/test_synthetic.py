@@ -55,3 +55,14 @@ def test_alignment_detects_a_wrong_pose(synthetic: tuple[list[CameraPose], SfmRe
     first = estimated[0]
     estimated[0] = CameraPose(first.name, first.rotation @ turn, first.centre)
     assert compare_poses(estimated, truth).max_rotation_error_deg > 4.0
+
+
+def test_report_states_peak_memory(synthetic: tuple[list[CameraPose], SfmReport]) -> None:
+    """The report gives the pycolmap child's peak RSS per step (never falling) and the stage's peak, at least
+    the child's plus this process's resident memory."""
+    _, report = synthetic
+    attempt = report.attempts[-1]
+    steps = [attempt.step_peak_rss_bytes[s] for s in ("extraction", "matching", "mapping", "statistics")]
+    assert steps == sorted(steps) and steps[0] > 50 * 2**20  # pycolmap and numpy alone take more
+    assert attempt.peak_rss_bytes >= steps[-1]
+    assert report.metrics.peak_rss_bytes > attempt.peak_rss_bytes

@@ -1,4 +1,4 @@
-"""Peak resident memory of this process while a block runs (sampled), for the compression report."""
+"""Peak resident memory (RSS) of this process while a block runs (sampled), for each stage's report."""
 
 import os
 import resource
