@@ -155,6 +155,7 @@ def _attempt(
         pairing=result.pairing,
         device=result.device,
         guided_matching=result.guided_matching,
+        matched_pairs=result.matched_pairs,
         step_seconds=result.step_seconds,
         step_cpu_seconds=result.step_cpu_seconds,
         models=result.models,
