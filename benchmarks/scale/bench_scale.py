@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import platform
@@ -78,6 +79,7 @@ def run_point(label: str, source: Path, truth: DemoScene, options: JobOptions, w
     shutil.rmtree(work, ignore_errors=True)
     settings = Settings(work_dir=work / ".work")
     clock, sampler = StageClock(), MemorySampler()
+    load_before = os.getloadavg()
     sampler.start()
     start = time.monotonic()
     run = asyncio.run(run_embedded(source, work, options, settings, clock))
@@ -105,6 +107,7 @@ def run_point(label: str, source: Path, truth: DemoScene, options: JobOptions, w
         "preset": options.trainer.preset,
         "device": trained.data.metrics.device if trained else "n/a",
         "machine": f"{platform.node()} {os.cpu_count()} CPUs",
+        "load_average": [round(v, 1) for v in (*load_before[:1], *os.getloadavg()[:1])],
         "succeeded": run.succeeded,
         "outcome": run.outcome.type,
         "photos": photos,
@@ -144,10 +147,14 @@ def _pose(truth: DemoScene, model: Path | None) -> dict[str, Any] | None:
 
 
 def _save(row: dict[str, Any]) -> None:
-    rows = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    key = (row["scene"], row["preset"], row["device"])
-    rows = [r for r in rows if (r["scene"], r["preset"], r["device"]) != key] + [row]
-    RESULTS.write_text(json.dumps(sorted(rows, key=lambda r: (r["device"], r["preset"], r["photos"])), indent=1) + "\n")
+    """Add or replace the row in results.json (locked: several benchmark processes may share it)."""
+    with (HERE / ".results.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+        key = (row["scene"], row["preset"], row["device"])
+        rows = [r for r in rows if (r["scene"], r["preset"], r["device"]) != key] + [row]
+        rows.sort(key=lambda r: (r["device"], r["preset"], r["scene"] == "video", r["photos"]))
+        RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 def table(rows: list[dict[str, Any]]) -> str:

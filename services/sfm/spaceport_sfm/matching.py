@@ -84,12 +84,11 @@ def write_sequential_pairs(database: Path, path: Path, params: SfmParams) -> Pat
     image with its `loop_closure_neighbors` most similar images outside the sequential window, so a walk that
     comes back to where it started is tied together again."""
     names, histograms = _histograms(database) if params.loop_closure_neighbors else (_names(database), None)
-    order = sorted(range(len(names)), key=lambda i: names[i])
-    in_order: set[IndexPair] = sequential_pairs(len(names), params.sequential_overlap)
+    in_order: set[IndexPair] = sequential_pairs(len(names), params.sequential_overlap)  # names are sorted
     loops: set[IndexPair] = set()
     if histograms is not None:
-        loops = similar_pairs(histograms[order], params.loop_closure_neighbors, min_gap=params.sequential_overlap)
-    pairs = {(min(order[i], order[j]), max(order[i], order[j])) for i, j in in_order | loops}
+        loops = similar_pairs(histograms, params.loop_closure_neighbors, min_gap=params.sequential_overlap)
+    pairs = in_order | loops
     _write(path, named(names, pairs))
     log.info(
         "sequential_pairs",
