@@ -3,7 +3,8 @@ SfM pairs by retrieval with a bounded number of pairs per photo, and the job sti
 cameras close to the truth.
 
 Runs `run_embedded` (`spaceport run`'s code path: in-memory bus, local folder, every stage's handler) on 200
-views of 240x180 (one ray per pixel), SfM's fast profile with 8 retrieval neighbours, 30 training steps at 64 px.
+views of 240x180 (one ray per pixel), SfM's fast profile with at most 1,024 features a photo and 8 retrieval
+neighbours, 30 training steps at 64 px.
 """
 
 import asyncio
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.unit
 VIEWS, NEIGHBOURS = 200, 8
 TINY = [
     f"sfm.retrieval_neighbors={NEIGHBOURS}",
+    "sfm.max_num_features=1024",
     "trainer.steps=30",
     "trainer.max_image_side=64",
     "trainer.checkpoint_every=30",
