@@ -24,7 +24,7 @@ from spaceport_sfm.mapping import refine_principal_point, run_mapper
 from spaceport_sfm.matching import match
 from spaceport_sfm.protocol import ChildFailure, ChildProgress, ChildRequest, ChildResult, ChildStep
 from spaceport_sfm.report import PrincipalPointCheck
-from spaceport_sfm.statistics import database_stats, summarize
+from spaceport_sfm.statistics import database_stats, matched_pair_count, summarize
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -95,6 +95,7 @@ def run(request: ChildRequest) -> ChildResult:
             guided_matching=guided_matching_applies(params),
             images=images,
             pairs=pairs,
+            matched_pairs=matched_pair_count(database),
             models=tuple(summarize(model, index) for index, model in enumerate(models)),
             principal_point=check,
             sparse_dir=sparse_dir,

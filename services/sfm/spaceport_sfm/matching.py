@@ -1,15 +1,27 @@
 """Matching step: pick the pairing for the input, then match and verify pairs (pycolmap child only)."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pycolmap
 import structlog
 
 from spaceport.params import SfmParams
 from spaceport_sfm.colmap_options import matching_options
+from spaceport_sfm.pairs import IndexPair, pairs_per_image, sequential_pairs, similar_pairs
 from spaceport_sfm.report import InputKind
-from spaceport_sfm.retrieval import build_vocabulary, retrieval_pairs, tfidf_histograms
+from spaceport_sfm.retrieval import (
+    Descriptors,
+    Histograms,
+    build_vocabulary,
+    histograms_of,
+    named,
+    retrieval_pairs,
+    subsample,
+    vocabulary_share,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -44,29 +56,71 @@ def match(database: Path, work_dir: Path, params: SfmParams, input_kind: InputKi
         pycolmap.match_exhaustive(
             database, matching_options=options, pairing_options=pycolmap.ExhaustivePairingOptions(block_size=25)
         )
-    elif choice == "sequential":
-        sequential = pycolmap.SequentialPairingOptions(
-            overlap=params.sequential_overlap, quadratic_overlap=True, loop_detection=False
-        )
-        pycolmap.match_sequential(database, matching_options=options, pairing_options=sequential)
-    elif choice == "spatial":
+        return choice
+    if choice == "spatial":
         spatial = pycolmap.SpatialPairingOptions(max_num_neighbors=params.retrieval_neighbors * 2)
         pycolmap.match_spatial(database, matching_options=options, pairing_options=spatial)
+        return choice
+    if choice == "sequential":
+        pairs_file = write_sequential_pairs(database, work_dir / "pairs.txt", params)
     else:
         pairs_file = write_retrieval_pairs(database, work_dir / "pairs.txt", params.retrieval_neighbors)
-        imported = pycolmap.ImportedPairingOptions(match_list_path=pairs_file)
-        pycolmap.match_image_pairs(database, matching_options=options, pairing_options=imported)
+    imported = pycolmap.ImportedPairingOptions(match_list_path=pairs_file)
+    pycolmap.match_image_pairs(database, matching_options=options, pairing_options=imported)
     return choice
 
 
 def write_retrieval_pairs(database: Path, path: Path, neighbours: int) -> Path:
     """Choose pairs by visual-word similarity and write them as COLMAP's `name1 name2` list."""
-    with pycolmap.Database.open(database) as db:
-        images = sorted(db.read_all_images(), key=lambda image: image.name)
-        descriptors = [db.read_descriptors(image.image_id).data for image in images]
-    names = [image.name for image in images]
-    vocabulary = build_vocabulary(descriptors)
-    pairs = retrieval_pairs(names, tfidf_histograms(descriptors, vocabulary), neighbours)
-    path.write_text("".join(f"{a} {b}\n" for a, b in pairs))
-    log.info("retrieval_pairs", images=len(names), pairs=len(pairs), words=len(vocabulary))
+    names, histograms = _histograms(database)
+    pairs = retrieval_pairs(names, histograms, neighbours)
+    _write(path, pairs)
+    log.info("retrieval_pairs", images=len(names), pairs=len(pairs), per_image=round(2 * len(pairs) / len(names), 1))
     return path
+
+
+def write_sequential_pairs(database: Path, path: Path, params: SfmParams) -> Path:
+    """Pair the images in name order (video frames: in time) with the next ones, plus loop closures: each
+    image with its `loop_closure_neighbors` most similar images outside the sequential window, so a walk that
+    comes back to where it started is tied together again."""
+    names, histograms = _histograms(database) if params.loop_closure_neighbors else (_names(database), None)
+    in_order: set[IndexPair] = sequential_pairs(len(names), params.sequential_overlap)  # names are sorted
+    loops: set[IndexPair] = set()
+    if histograms is not None:
+        loops = similar_pairs(histograms, params.loop_closure_neighbors, min_gap=params.sequential_overlap)
+    pairs = in_order | loops
+    _write(path, named(names, pairs))
+    log.info(
+        "sequential_pairs",
+        images=len(names),
+        pairs=len(pairs),
+        loop_pairs=len(loops - in_order),
+        per_image=round(pairs_per_image(pairs, len(names)), 1),
+    )
+    return path
+
+
+def _names(database: Path) -> list[str]:
+    with pycolmap.Database.open(database) as db:
+        return sorted(image.name for image in db.read_all_images())
+
+
+def _descriptors(database: Path, names: list[str]) -> Iterator[Descriptors]:
+    """Each image's descriptors in `names` order, one image at a time."""
+    with pycolmap.Database.open(database) as db:
+        ids = {image.name: image.image_id for image in db.read_all_images()}
+        for name in names:
+            yield db.read_descriptors(ids[name]).data
+
+
+def _histograms(database: Path) -> tuple[list[str], Histograms]:
+    """The image names (sorted) and their tf-idf histograms over a vocabulary of the job's own descriptors."""
+    names = _names(database)
+    rng = np.random.default_rng(0)
+    share = vocabulary_share(len(names))
+    vocabulary = build_vocabulary([subsample(d, share, rng) for d in _descriptors(database, names)])
+    return names, histograms_of(_descriptors(database, names), vocabulary)
+
+
+def _write(path: Path, pairs: list[tuple[str, str]]) -> None:
+    path.write_text("".join(f"{a} {b}\n" for a, b in pairs))

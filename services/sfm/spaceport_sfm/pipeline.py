@@ -171,6 +171,7 @@ def _attempt(
         pairing=result.pairing,
         device=result.device,
         guided_matching=result.guided_matching,
+        matched_pairs=result.matched_pairs,
         step_seconds=result.step_seconds,
         step_cpu_seconds=result.step_cpu_seconds,
         step_peak_rss_bytes=result.step_peak_rss_bytes,

@@ -60,6 +60,7 @@ class ChildResult(Record):
     guided_matching: bool
     images: tuple[ImageStats, ...]
     pairs: tuple[PairStats, ...]
+    matched_pairs: int = Field(default=0, description="image pairs the matcher compared, verified or not")
     models: tuple[ModelSummary, ...]
     principal_point: PrincipalPointCheck | None = None
     sparse_dir: Path | None = None

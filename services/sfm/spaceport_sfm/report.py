@@ -129,6 +129,7 @@ class AttemptReport(Record):
     pairing: str
     device: str
     guided_matching: bool
+    matched_pairs: int = Field(default=0, description="image pairs the matcher compared, verified or not")
     step_seconds: dict[str, float]
     step_cpu_seconds: dict[str, float] = Field(default_factory=dict)
     step_peak_rss_bytes: dict[str, int] = Field(

@@ -30,6 +30,12 @@ def database_stats(database: Path) -> tuple[tuple[ImageStats, ...], tuple[PairSt
     return stats, tuple(sorted(pairs, key=lambda p: (p.first, p.second)))
 
 
+def matched_pair_count(database: Path) -> int:
+    """How many image pairs the matcher compared (each has a row of matches, possibly empty)."""
+    with pycolmap.Database.open(database) as db:
+        return int(db.num_matched_image_pairs())
+
+
 def summarize(reconstruction: pycolmap.Reconstruction, index: int) -> ModelSummary:
     """COLMAP's figures for one model, with its (first) camera."""
     camera = next(iter(reconstruction.cameras.values()))

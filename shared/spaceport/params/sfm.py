@@ -65,6 +65,13 @@ class SfmParams(Params):
         "then spatial with GPS priors or retrieval without",
     )
     sequential_overlap: int = Field(default=10, ge=1)
+    loop_closure_neighbors: int = Field(
+        default=5,
+        ge=0,
+        description="sequential pairing (video): each image is also matched with this many of its most similar "
+        "images outside the sequential window (visual words), so a walk that returns to its start closes its loop; "
+        "0: none",
+    )
     exhaustive_max_images: int = Field(default=120, ge=2)
     retrieval_neighbors: int = Field(default=25, ge=1, description="most similar images matched per image")
     # mapping

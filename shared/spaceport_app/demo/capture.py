@@ -5,8 +5,9 @@ benchmark run, each standing for a kind of photo set users bring: portrait and l
 lens distortion, an off-centre principal point (refined by SfM's `default` profile, which needs at least
 15 photos), several cameras in one set (of different sizes, or two phones of one resolution told apart only by
 their EXIF), a forward-facing arc instead of a full orbit, an object that moves between photos (with the
-masks that hide it), photos whose exposure and white balance differ, and a phone video of a walk around the
-scene (motion blur, hand shake, exposure and white-balance drift).
+masks that hide it), photos whose exposure and white balance differ, a phone video of a walk around the
+scene (motion blur, hand shake, exposure and white-balance drift), and a walk around a wide courtyard, for
+hundreds of photos (`courtyard`; its video: `spaceport_app.demo.video`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import numpy as np
 from spaceport_app.demo.camera import Intrinsics, Orbit
 from spaceport_app.demo.mover import Mover
 from spaceport_app.demo.video_take import VideoTake
+from spaceport_app.demo.walk import COURTYARD, Walk
+from spaceport_app.demo.world import WorldLayout
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Capture:
     mover: Mover | None = None  # an object that moves between photos, hidden by masks written with them
     jitter: ColourJitter | None = None
     video: VideoTake | None = None  # filmed as one video of a walk instead of photos (`views` is then unused)
+    walk: Walk | None = None  # when set, the views are taken along this walk instead of the orbit
+    layout: WorldLayout | None = None  # the world's layout (None: the demo's stage)
 
     def camera_of(self, view: int) -> CameraSpec:
         """The camera that takes view number `view`."""
@@ -90,5 +95,6 @@ CAPTURES: dict[str, Capture] = {
     "moving-object": Capture(mover=Mover()),
     "exposure-jitter": Capture(jitter=ColourJitter()),
     "phone-video": Capture(video=VideoTake()),
+    "courtyard": Capture(cameras=(CameraSpec(width=480, height=360),), views=200, walk=Walk(), layout=COURTYARD),
 }
 """Named captures of the demo world; `landscape` is what `spaceport demo` renders."""

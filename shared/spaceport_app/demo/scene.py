@@ -30,6 +30,7 @@ from spaceport_app.demo.mover import MoverSpot, mover_mask, mover_spheres
 from spaceport_app.demo.primitives import Sphere
 from spaceport_app.demo.render import render_view
 from spaceport_app.demo.video_take import VIDEO_NAME, film
+from spaceport_app.demo.walk import walk_poses
 from spaceport_app.demo.world import build_world
 from spaceport_splats.masks import MASKS_FOLDER, write_mask
 
@@ -217,7 +218,7 @@ def generate_scene(
     start = time.perf_counter()
     out = Path(out_dir)
     images = _prepare(out)
-    world = build_world(seed)
+    world = build_world(seed, capture.layout)
     if capture.video is not None:
         cam = capture.cameras[0].intrinsics()
         poses_by_name, _ = film(world, cam, capture.video, capture.orbit, seed, images / VIDEO_NAME)
@@ -225,7 +226,12 @@ def generate_scene(
         write_ground_truth(scene)
         log.info("demo_video_generated", frames=len(poses_by_name), seconds=round(time.perf_counter() - start, 2))
         return scene
-    poses = orbit_poses(capture.views, np.random.default_rng([seed, 1]), capture.orbit)
+    pose_rng = np.random.default_rng([seed, 1])
+    poses = (
+        walk_poses(capture.views, pose_rng, capture.walk)
+        if capture.walk
+        else orbit_poses(capture.views, pose_rng, capture.orbit)
+    )
     rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
     digits = max(3, len(str(capture.views - 1)))
     names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
