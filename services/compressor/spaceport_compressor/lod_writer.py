@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 
@@ -10,7 +11,8 @@ from spaceport_compressor.encoder import encode_sog
 from spaceport_compressor.lod_chunks import ChunkParams, partition
 from spaceport_compressor.lod_levels import build_levels
 from spaceport_compressor.lod_meta import META_NAME, LodMeta, lod_meta
-from spaceport_compressor.sink import SogSink
+from spaceport_compressor.ply import read_ply
+from spaceport_compressor.sink import FolderSink, SogSink
 from spaceport_compressor.splats import SplatCloud
 
 log = structlog.get_logger(__name__)
@@ -70,3 +72,10 @@ def write_streamed_sog(
         seconds=written.step_seconds,
     )
     return written
+
+
+def write_streamed_if_large(ply: Path, folder: Path, params: CompressParams, splats: int) -> StreamedSog | None:
+    """The streamed SOG of the model at `ply` into `folder` when it has `params.lod_threshold` splats or more."""
+    if params.lod_threshold is None or splats < params.lod_threshold:
+        return None
+    return write_streamed_sog(read_ply(ply).splats, FolderSink(folder), params)
