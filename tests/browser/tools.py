@@ -195,13 +195,18 @@ class StreamSession:
     wall_s: float
 
 
-def stream_lod(lod_meta: Path, camera: Camera, work: Path, underfill: int, timeout_s: float = 300) -> StreamSession:
-    """Load `lod_meta` (a lod-meta.json) with PlayCanvas in headless Chromium over loopback HTTP, timing each file."""
+def stream_lod(
+    lod_meta: Path, camera: Camera, work: Path, underfill: int, budget: int | None = None, timeout_s: float = 300
+) -> StreamSession:
+    """Load `lod_meta` (a lod-meta.json) with PlayCanvas in headless Chromium over loopback HTTP, timing each file.
+
+    `underfill`: levels coarser than wanted the engine may draw while loading; `budget`: its splat budget."""
     require("node", "chromium", "playcanvas", "playwright-core")
     out = work / "stream"
     out.mkdir(parents=True, exist_ok=True)
     mounts = {"/": _page_root(work), "/assets/lod/": lod_meta.parent}
     query = f"asset=/assets/lod/{lod_meta.name}&{camera.query()}&underfill={underfill}"
+    query += f"&budget={budget}" if budget is not None else ""
     started = time.perf_counter()
     with static_server(mounts) as url:
         run = subprocess.run(
