@@ -26,9 +26,9 @@ from spaceport_compressor.lod_writer import write_streamed_sog  # noqa: E402
 from spaceport_compressor.ply import write_ply  # noqa: E402
 from spaceport_compressor.sink import FolderSink, ZipSink  # noqa: E402
 from spaceport_compressor.synthetic import synthetic_splats  # noqa: E402
-from tests.browser.tools import Camera, StreamSession, render_assets, stream_lod  # noqa: E402
+from tests.browser.tools import Camera, StreamSession, StreamView, render_assets, stream_lod  # noqa: E402
 
-CAMERA = Camera(position=(0.0, 5.0, 40.0), size=(400, 300))
+CAMERA = Camera(position=(0.0, 2.0, 12.0), size=(400, 300))
 LEVEL = re.compile(r"/(\d+)_\d+/[^/]+$")
 
 
@@ -76,7 +76,8 @@ def run(n: int, work: Path, single_only: bool) -> dict[str, object]:
         row["lod_write_s"] = round(time.perf_counter() - started, 1)
         row["lod_bytes"] = streamed.total_bytes
         row["lod_files"] = len(streamed.meta.filenames)
-        session = stream_lod(work / f"lod-{n}" / "lod-meta.json", CAMERA, work / f"stream-{n}", underfill=8)
+        view = StreamView(CAMERA, underfill=8, budget=0, until_splats=n)
+        session = stream_lod(work / f"lod-{n}" / "lod-meta.json", view, work / f"stream-{n}", timeout_s=600)
         row |= stream_figures(session, streamed.meta.counts)
     return row
 

@@ -195,18 +195,26 @@ class StreamSession:
     wall_s: float
 
 
-def stream_lod(
-    lod_meta: Path, camera: Camera, work: Path, underfill: int, budget: int | None = None, timeout_s: float = 300
-) -> StreamSession:
-    """Load `lod_meta` (a lod-meta.json) with PlayCanvas in headless Chromium over loopback HTTP, timing each file.
+@dataclass(frozen=True)
+class StreamView:
+    """How the page loads a streamed SOG: where it looks, how many levels coarser than wanted it may draw while
+    loading (`underfill`), the engine's splat budget (None: its default, 0: none), and how many splats drawn in
+    one frame end the wait (0: wait until nothing changed for 3 s)."""
 
-    `underfill`: levels coarser than wanted the engine may draw while loading; `budget`: its splat budget."""
+    camera: Camera
+    underfill: int = 8
+    budget: int | None = None
+    until_splats: int = 0
+
+
+def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 300) -> StreamSession:
+    """Load `lod_meta` (a lod-meta.json) with PlayCanvas in headless Chromium over loopback HTTP, timing each file."""
     require("node", "chromium", "playcanvas", "playwright-core")
     out = work / "stream"
     out.mkdir(parents=True, exist_ok=True)
     mounts = {"/": _page_root(work), "/assets/lod/": lod_meta.parent}
-    query = f"asset=/assets/lod/{lod_meta.name}&{camera.query()}&underfill={underfill}"
-    query += f"&budget={budget}" if budget is not None else ""
+    query = f"asset=/assets/lod/{lod_meta.name}&{view.camera.query()}&underfill={view.underfill}"
+    query += f"&budget={view.budget}" if view.budget is not None else ""
     started = time.perf_counter()
     with static_server(mounts) as url:
         run = subprocess.run(
@@ -216,6 +224,7 @@ def stream_lod(
             timeout=timeout_s,
             cwd=REPO,
             check=False,
+            env={**os.environ, "LOD_UNTIL_SPLATS": str(view.until_splats)},
         )
     wall = time.perf_counter() - started
     if not (out / "result.json").is_file():

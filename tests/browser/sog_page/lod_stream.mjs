@@ -10,6 +10,7 @@ import { launchChromium, recordProblems } from '../chromium.mjs';
 const [pageUrl, query, outDir] = process.argv.slice(2);
 const timeout = Number(process.env.SOG_RENDER_TIMEOUT_MS || 180000);
 const settle = Number(process.env.LOD_SETTLE_MS || 3000);  // no change in splats drawn for this long: loaded
+const until = Number(process.env.LOD_UNTIL_SPLATS || 0);  // or: wait until this many splats are drawn
 
 const result = { status: null, resources: [], consoleErrors: [], failedRequests: [] };
 const browser = await launchChromium();
@@ -19,7 +20,7 @@ try {
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
   await page.goto(`${pageUrl}?${query}`);
   try {
-    await page.waitForFunction((settleMs) => {
+    await page.waitForFunction(([settleMs, until]) => {
       const s = window.sogRender;
       if (!s || s.state === 'error') return true;
       const files = performance.getEntriesByType('resource');
@@ -27,10 +28,11 @@ try {
       const lastFile = Math.max(...files.map((e) => e.responseEnd));
       const last = s.drawn[s.drawn.length - 1];
       const now = performance.now();
+      if (until > 0) return last !== undefined && last.splats >= until;
       return finest && last !== undefined && now - last.ms > settleMs && now - lastFile > settleMs;
-    }, settle, { timeout, polling: 100 });
+    }, [settle, until], { timeout, polling: 100 });
   } catch (err) {
-    result.consoleErrors.push(`waiting for the finest level: ${err}`);
+    result.consoleErrors.push(`waiting for the finest level to be drawn: ${err}`);
   }
   result.status = await page.evaluate(() => ({ ...window.sogRender }));
   result.resources = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => ({
