@@ -208,7 +208,8 @@ class StreamView:
 
 
 def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 300) -> StreamSession:
-    """Load `lod_meta` (a lod-meta.json) with PlayCanvas in headless Chromium over loopback HTTP, timing each file."""
+    """Load `lod_meta` (a lod-meta.json, or any gsplat asset) with PlayCanvas in headless Chromium over loopback
+    HTTP, timing each file and each change in the splats drawn; `pixels` is empty when no screenshot came."""
     require("node", "chromium", "playcanvas", "playwright-core")
     out = work / "stream"
     out.mkdir(parents=True, exist_ok=True)
@@ -233,5 +234,6 @@ def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 
     files = sorted(
         (FileTiming(r["path"], r["start"], r["end"], r["bytes"]) for r in result["resources"]), key=lambda f: f.end
     )
-    pixels = np.asarray(Image.open(out / "frame.png").convert("RGB"), dtype=np.uint8)
+    frame = out / "frame.png"
+    pixels = np.asarray(Image.open(frame).convert("RGB"), dtype=np.uint8) if frame.is_file() else np.zeros((0, 0, 3))
     return StreamSession(result["status"], files, pixels, result["consoleErrors"], result["failedRequests"], wall)

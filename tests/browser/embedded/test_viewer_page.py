@@ -56,3 +56,37 @@ def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
     background = np.array([0.07, 0.07, 0.08]) * 255
     drawn = np.abs(pixels - background).sum(axis=2) > 30
     assert drawn.mean() > 0.02, f"only {drawn.mean():.1%} of the canvas shows splats ({bundle})"
+
+
+def test_viewer_page_streams_a_large_model(tmp_path: Path) -> None:
+    """Given the streamed SOG (lod-meta.json), the page lets the engine fetch the chunks itself (no download of
+    its own), reports the finest level's splat count, and draws splats."""
+    require("node", "chromium", "playcanvas", "playwright-core")
+    from spaceport_compressor.lod_chunks import ChunkParams
+    from spaceport_compressor.lod_writer import write_streamed_sog
+    from spaceport_compressor.ply import write_ply
+    from spaceport_compressor.sink import FolderSink
+    from spaceport_compressor.synthetic import synthetic_splats
+
+    splats = synthetic_splats(20000, sh_bands=1, seed=3)
+    write_ply(tmp_path / "model.ply", splats)
+    params = CompressParams(sh_bands=1, lod_coarsest=2000)
+    write_streamed_sog(splats, FolderSink(tmp_path / "compressor" / "lod"), params, ChunkParams(4096, 16.0, 1024))
+    (tmp_path / "viewer.html").write_text(viewer_page("compressor/lod/lod-meta.json", tmp_path / "model.ply"))
+    out = tmp_path / "out"
+    out.mkdir()
+    with serving(handler_for(tmp_path, find_engine())) as url:
+        subprocess.run(
+            ["node", str(Path(__file__).with_name("viewer_check.mjs")), f"{url}/viewer.html", str(out)],
+            cwd=REPO,
+            check=True,
+            timeout=180,
+            capture_output=True,
+        )
+    result = json.loads((out / "result.json").read_text())
+    assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
+    assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5
+    assert result["viewer"]["splats"] == 20000 and result["viewer"]["bytes"] is None
+    pixels = np.asarray(Image.open(out / "canvas.png").convert("RGB")).astype(int)[:-40]
+    background = np.array([0.07, 0.07, 0.08]) * 255
+    assert (np.abs(pixels - background).sum(axis=2) > 30).mean() > 0.02

@@ -1,4 +1,5 @@
-// Loads a streamed SOG (lod-meta.json) with the PlayCanvas engine in headless Chromium and times each file.
+// Loads a streamed SOG (lod-meta.json), or any gsplat asset, with the PlayCanvas engine in headless Chromium and
+// times each file and each change in the number of splats drawn.
 // usage: node lod_stream.mjs PAGE_URL QUERY OUT_DIR
 // Waits until a file of level 0 (the finest) has arrived, and neither a file arrived nor the number of splats
 // drawn changed for LOD_SETTLE_MS, then writes OUT_DIR/result.json: {status (the page's, with `drawn`), resources: [{path, start,
@@ -38,7 +39,11 @@ try {
   result.resources = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => ({
     path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd, bytes: e.encodedBodySize,
   })));
-  await page.locator('#c').screenshot({ path: join(outDir, 'frame.png') });
+  try {  // a page drawing millions of splats in SwiftShader can take longer than that per frame
+    await page.locator('#c').screenshot({ path: join(outDir, 'frame.png'), timeout: 60000 });
+  } catch (err) {
+    result.consoleErrors.push(`screenshot: ${err}`);
+  }
 } finally {
   writeFileSync(join(outDir, 'result.json'), JSON.stringify(result, null, 1));
   await browser.close();
