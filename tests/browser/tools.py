@@ -199,12 +199,14 @@ class StreamSession:
 class StreamView:
     """How the page loads a streamed SOG: where it looks, how many levels coarser than wanted it may draw while
     loading (`underfill`), the engine's splat budget (None: its default, 0: none), and how many splats drawn in
-    one frame end the wait (0: wait until nothing changed for 3 s)."""
+    one frame end the wait (0: wait until nothing changed for 3 s); `throttle_mbps` emulates a link of that many
+    Mbit/s with 20 ms latency in Chromium (0: loopback as it is)."""
 
     camera: Camera
     underfill: int = 8
     budget: int | None = None
     until_splats: int = 0
+    throttle_mbps: float = 0.0
 
 
 def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 300) -> StreamSession:
@@ -225,7 +227,11 @@ def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 
             timeout=timeout_s,
             cwd=REPO,
             check=False,
-            env={**os.environ, "LOD_UNTIL_SPLATS": str(view.until_splats)},
+            env={
+                **os.environ,
+                "LOD_UNTIL_SPLATS": str(view.until_splats),
+                "LOD_THROTTLE_MBPS": str(view.throttle_mbps),
+            },
         )
     wall = time.perf_counter() - started
     if not (out / "result.json").is_file():

@@ -12,12 +12,21 @@ const [pageUrl, query, outDir] = process.argv.slice(2);
 const timeout = Number(process.env.SOG_RENDER_TIMEOUT_MS || 180000);
 const settle = Number(process.env.LOD_SETTLE_MS || 3000);  // no change in splats drawn for this long: loaded
 const until = Number(process.env.LOD_UNTIL_SPLATS || 0);  // or: wait until this many splats are drawn
+const throttle = Number(process.env.LOD_THROTTLE_MBPS || 0);  // emulated link in Mbit/s (20 ms latency); 0: none
 
 const result = { status: null, resources: [], consoleErrors: [], failedRequests: [] };
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 400, height: 300 } });
   recordProblems(page, result, { ignore: ['/favicon.ico'] });
+  if (throttle > 0) {  // Chromium's own network emulation: the loopback server then serves at this rate
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    const bytesPerSecond = (throttle * 1e6) / 8;
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 20, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+    });
+  }
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
   await page.goto(`${pageUrl}?${query}`);
   try {
