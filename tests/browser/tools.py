@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,3 +171,75 @@ def render_assets(assets: dict[str, Path], camera: Camera, work: Path, timeout_s
         for name, status in result["jobs"].items()
     }
     return RenderSession(frames, result["consoleErrors"], result["failedRequests"])
+
+
+@dataclass(frozen=True)
+class FileTiming:
+    """One file the page fetched: its URL path and when (ms since navigation) it started and arrived."""
+
+    path: str
+    start: float
+    end: float
+    bytes: int
+
+
+@dataclass(frozen=True)
+class StreamSession:
+    """A streamed SOG loaded by the engine: the page's status, the files in the order they arrived, the frame."""
+
+    status: dict[str, object]
+    files: list[FileTiming]
+    pixels: npt.NDArray[np.uint8]
+    console_errors: list[str]
+    failed_requests: list[str]
+    wall_s: float
+
+
+@dataclass(frozen=True)
+class StreamView:
+    """How the page loads a streamed SOG: where it looks, how many levels coarser than wanted it may draw while
+    loading (`underfill`), the engine's splat budget (None: its default, 0: none), and how many splats drawn in
+    one frame end the wait (0: wait until nothing changed for 3 s); `throttle_mbps` emulates a link of that many
+    Mbit/s with 20 ms latency in Chromium (0: loopback as it is)."""
+
+    camera: Camera
+    underfill: int = 8
+    budget: int | None = None
+    until_splats: int = 0
+    throttle_mbps: float = 0.0
+
+
+def stream_lod(lod_meta: Path, view: StreamView, work: Path, timeout_s: float = 300) -> StreamSession:
+    """Load `lod_meta` (a lod-meta.json, or any gsplat asset) with PlayCanvas in headless Chromium over loopback
+    HTTP, timing each file and each change in the splats drawn; `pixels` is empty when no screenshot came."""
+    require("node", "chromium", "playcanvas", "playwright-core")
+    out = work / "stream"
+    out.mkdir(parents=True, exist_ok=True)
+    mounts = {"/": _page_root(work), "/assets/lod/": lod_meta.parent}
+    query = f"asset=/assets/lod/{lod_meta.name}&{view.camera.query()}&underfill={view.underfill}"
+    query += f"&budget={view.budget}" if view.budget is not None else ""
+    started = time.perf_counter()
+    with static_server(mounts) as url:
+        run = subprocess.run(
+            ["node", str(PAGE_DIR / "lod_stream.mjs"), f"{url}/index.html", query, str(out)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            cwd=REPO,
+            check=False,
+            env={
+                **os.environ,
+                "LOD_UNTIL_SPLATS": str(view.until_splats),
+                "LOD_THROTTLE_MBPS": str(view.throttle_mbps),
+            },
+        )
+    wall = time.perf_counter() - started
+    if not (out / "result.json").is_file():
+        raise AssertionError(f"lod_stream.mjs wrote no result ({run.returncode}):\n{run.stderr[-3000:]}")
+    result = json.loads((out / "result.json").read_text())
+    files = sorted(
+        (FileTiming(r["path"], r["start"], r["end"], r["bytes"]) for r in result["resources"]), key=lambda f: f.end
+    )
+    frame = out / "frame.png"
+    pixels = np.asarray(Image.open(frame).convert("RGB"), dtype=np.uint8) if frame.is_file() else np.zeros((0, 0, 3))
+    return StreamSession(result["status"], files, pixels, result["consoleErrors"], result["failedRequests"], wall)

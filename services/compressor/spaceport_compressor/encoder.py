@@ -53,7 +53,9 @@ def _channels(xyz: np.ndarray) -> np.ndarray:
     return rgba(xyz[:, 0], xyz[:, 1], xyz[:, 2], 255)
 
 
-def _order(splats: SplatCloud, cells: npt.NDArray[np.uint16], params: CompressParams) -> I64:
+def _order(splats: SplatCloud, cells: npt.NDArray[np.uint16], params: CompressParams, keep_order: bool) -> I64:
+    if keep_order:
+        return np.arange(splats.count, dtype=np.int64)
     order = morton_order(cells)
     if params.ordering == "plas":
         order = plas_order(splats, order, texture_size(splats.count), params.seed)
@@ -68,13 +70,15 @@ def _codebook_texels(values: npt.NDArray[np.float32], alpha: U8 | int, name: str
     return rgba(idx[:, 0], idx[:, 1], idx[:, 2], alpha), meta
 
 
-def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
-    """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped."""
+def encode_sog(splats: SplatCloud, params: CompressParams, keep_order: bool = False) -> EncodedSog:
+    """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped.
+
+    `keep_order` keeps the input order in the textures (a streamed SOG's leaves are runs of rows)."""
     clock = _Clock()
     splats = splats.with_sh_bands(params.sh_bands)
     size = texture_size(splats.count)
     position = encode_positions(splats.means)
-    order = _order(splats, position.q, params)
+    order = _order(splats, position.q, params, keep_order)
     splats, q = splats.take(order), position.q[order]
     clock.lap("order")
     abc, tag = encode_quats(splats.quats)

@@ -15,6 +15,7 @@ from spaceport_compressor.compression import Progress, compress
 from spaceport_compressor.exports import write_exports
 from spaceport_compressor.fidelity import NotMeasured, Scoring
 from spaceport_compressor.heldout import heldout_scoring
+from spaceport_compressor.lod_writer import write_streamed_if_large
 from spaceport_compressor.report import CompressReport, FileSize
 from spaceport_compressor.sink import FolderSink, SogSink, TeeSink, ZipSink
 from spaceport_compressor.splats import InvalidSplats
@@ -22,6 +23,7 @@ from spaceport_compressor.splats import InvalidSplats
 log = structlog.get_logger(__name__)
 
 SOG_FOLDER = "sog"
+LOD_FOLDER = "lod"
 BUNDLE_NAME = "scene.sog"
 REPORT_NAME = "report.json"
 
@@ -41,6 +43,8 @@ class LocalOutputs:
     folder: Path
     bundle: Path | None
     exports: tuple[Path, ...] = ()
+    streamed: tuple[str, ...] = ()
+    """Files of the streamed SOG under `folder.parent / LOD_FOLDER`, lod-meta.json last (none for small models)."""
 
 
 def fetch_model(event: ModelTrained, ctx: StageContext) -> Path:
@@ -69,6 +73,7 @@ def progress_to(ctx: StageContext) -> Progress:
 
 def upload(ctx: StageContext, outputs: LocalOutputs, report: CompressReport) -> CompressedData:
     """Store the WebP files, then meta.json, then the bundle, the extra formats and the report; all or nothing."""
+    lod = outputs.folder.parent / LOD_FOLDER
     with output_set(ctx.store, ctx.prefix()) as stored:
         webp_uris = tuple(stored.put_file(f"{SOG_FOLDER}/{name}", outputs.folder / name) for name in report.webp_names)
         meta_uri = stored.put_file(f"{SOG_FOLDER}/meta.json", outputs.folder / "meta.json")
@@ -77,6 +82,7 @@ def upload(ctx: StageContext, outputs: LocalOutputs, report: CompressReport) -> 
             ExportedFile(format=path.suffix[1:], uri=stored.put_file(path.name, path), bytes=path.stat().st_size)
             for path in outputs.exports
         )
+        lod_uris = [stored.put_file(f"{LOD_FOLDER}/{name}", lod / name) for name in outputs.streamed]
         report_uri = stored.put_bytes(REPORT_NAME, report.to_json())
     return CompressedData(
         sog_uri=sog_uri,
@@ -85,6 +91,7 @@ def upload(ctx: StageContext, outputs: LocalOutputs, report: CompressReport) -> 
         report_uri=report_uri,
         metrics=report.metrics,
         exports=exports,
+        lod_uri=lod_uris[-1] if lod_uris else None,
     )
 
 
@@ -116,11 +123,15 @@ def make_handler(scorers: ScorerFactory = no_scorer) -> Handler:
             report = compress(ply, TeeSink(*sinks), params, scorer=scorers(event, ctx), progress=progress_to(ctx))
             check_outputs(report, outputs, ctx)
             exported = tuple(write_exports(ply, params.formats, outputs.folder.parent, params.sh_bands))
+            lod = write_streamed_if_large(ply, outputs.folder.parent / LOD_FOLDER, params, report.metrics.splats)
         except InvalidSplats as exc:
             raise PermanentError(exc.message, reason=exc.reason) from exc
         sizes = tuple(FileSize(name=path.name, bytes=path.stat().st_size) for path in exported)
-        report = report.model_copy(update={"exports": sizes})
-        data = upload(ctx, replace(outputs, exports=exported), report)
+        lod_files = tuple(FileSize(name=name, bytes=size) for name, size in (lod.file_bytes if lod else {}).items())
+        update = {"exports": sizes, "lod_counts": lod.meta.counts if lod else (), "lod_files": lod_files}
+        report = report.model_copy(update=update)
+        streamed = tuple(f.name for f in lod_files)
+        data = upload(ctx, replace(outputs, exports=exported, streamed=streamed), report)
         log.info(
             "compressor_done",
             splats=report.metrics.splats,

@@ -35,6 +35,10 @@ class CompressReport(BaseModel):
     fidelity: FidelityDetail | None = None
     exports: tuple[FileSize, ...] = ()
     """Extra formats written beside the SOG (`compressor.formats`): scene.spz, scene.glb."""
+    lod_counts: tuple[int, ...] = ()
+    """Splats of each level of the streamed SOG, finest first (none below `compressor.lod_threshold`)."""
+    lod_files: tuple[FileSize, ...] = ()
+    """The streamed SOG's files, under `lod/`, its lod-meta.json last."""
 
     @property
     def webp_names(self) -> tuple[str, ...]:

@@ -189,9 +189,7 @@ def detail(
     ]
     links = [_link(signer, store, a.stage, a.name, a.uri) for a in record.artifacts if a.name != "previews"]
     artifacts = [link for link in links if link is not None]
-    splat = next((a for a in artifacts if a.name == "sog"), None) or next(
-        (a for a in artifacts if a.name == "meta"), None
-    )
+    splat = next((a for name in ("lod", "sog", "meta") for a in artifacts if a.name == name), None)
     return JobDetail(
         **summarize(record, now, t).model_dump(),
         stages=stages,

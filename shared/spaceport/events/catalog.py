@@ -83,6 +83,9 @@ class CompressedData(Payload):
     report_uri: str
     metrics: CompressMetrics
     exports: tuple[ExportedFile, ...] = ()
+    lod_uri: str | None = None
+    """The streamed SOG's `lod-meta.json` (levels of detail in chunks), for models of
+    `compressor.lod_threshold` splats or more; None below it."""
 
 
 class StageFailedData(Payload):

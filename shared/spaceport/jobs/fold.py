@@ -174,6 +174,7 @@ def _on_compressed(record: JobRecord, event: Compressed, t: Thresholds) -> None:
     named: dict[str, str | None] = {
         "sog": data.sog_uri,
         "meta": data.meta_uri,
+        "lod": data.lod_uri,  # the streamed SOG's lod-meta.json, for large models
         "compressor_report": data.report_uri,
     }
     named.update({f"webp_{i}": uri for i, uri in enumerate(data.webp_uris)})

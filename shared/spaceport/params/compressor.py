@@ -14,6 +14,10 @@ MAX_PALETTE_SIZE = 65_536
 """The most shN palette entries SOG holds (labels are 16-bit); splat-transform's size from 64k splats up."""
 
 
+LOD_THRESHOLD = 1_000_000
+"""Default splat count from which the streamed SOG is written (measured in benchmarks/compressor/RESULTS.md)."""
+
+
 class CompressParams(Params):
     """How to encode a trained model as SOG v2 (the wire form is pinned by the kernel's golden events)."""
 
@@ -27,6 +31,15 @@ class CompressParams(Params):
     kmeans_iterations: int = Field(default=10, ge=1, description="mini-batch k-means steps for the shN palette")
     seed: int = Field(default=0, description="seeds k-means and PLAS: same input and seed, same bytes")
     write_bundle: bool = Field(default=True, description="also write the single-file .sog bundle")
+    lod_threshold: int | None = Field(
+        default=LOD_THRESHOLD,
+        ge=1,
+        description="splats from which a streamed SOG (lod-meta.json + chunked levels) is also written; None: never",
+    )
+    lod_ratio: float = Field(default=4.0, ge=1.5, description="splats of a level per splat of the next coarser one")
+    lod_coarsest: int = Field(
+        default=65_536, ge=1, description="no coarser level is built below this many splats (the first to stream)"
+    )
     formats: tuple[ExtraFormat, ...] = Field(
         default=(), description="extra formats written beside the SOG (scene.spz, scene.glb); none by default"
     )

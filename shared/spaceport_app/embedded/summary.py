@@ -50,6 +50,7 @@ def _artifacts(run: EmbeddedRun) -> dict[str, Path]:
             found |= {
                 "SOG meta.json": event.data.meta_uri,
                 "SOG bundle (.sog)": event.data.sog_uri,
+                "streamed SOG (lod-meta.json)": event.data.lod_uri,
                 "compression report": event.data.report_uri,
             }
             found |= {f"{e.format.upper()} (.{e.format})": e.uri for e in event.data.exports}
@@ -129,7 +130,7 @@ def write_outputs(run: EmbeddedRun, summary: Summary) -> dict[str, Path]:
         )
     )
     written = {"report": report}
-    bundle = summary.artifacts.get("SOG bundle (.sog)")
+    bundle = summary.artifacts.get("streamed SOG (lod-meta.json)") or summary.artifacts.get("SOG bundle (.sog)")
     if bundle is not None:
         relative = bundle.relative_to(job_dir).as_posix()
         (job_dir / "viewer.html").write_text(

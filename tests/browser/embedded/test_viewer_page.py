@@ -31,16 +31,12 @@ def make_sog(folder: Path) -> Path:
     return bundle
 
 
-def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
-    """viewer.html, served with the bundled engine, loads the `.sog` with progress, reports its splat count and
-    size, and draws splats (pixels checked)."""
-    require("node", "chromium", "playcanvas", "playwright-core")
-    engine = find_engine()
-    bundle = make_sog(tmp_path)
-    (tmp_path / "viewer.html").write_text(viewer_page("compressor/scene.sog", tmp_path / "model.ply"))
-    out = tmp_path / "out"
+def load_viewer(folder: Path) -> tuple[dict[str, object], np.ndarray]:
+    """`folder/viewer.html` served as `spaceport view` serves it, in headless Chromium: the page's
+    `spaceportViewer` status, and which canvas pixels above the hint differ from the background [H, W]."""
+    out = folder / "out"
     out.mkdir()
-    with serving(handler_for(tmp_path, engine)) as url:
+    with serving(handler_for(folder, find_engine())) as url:
         subprocess.run(
             ["node", str(Path(__file__).with_name("viewer_check.mjs")), f"{url}/viewer.html", str(out)],
             cwd=REPO,
@@ -50,9 +46,39 @@ def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
         )
     result = json.loads((out / "result.json").read_text())
     assert result["consoleErrors"] == [] and result["failedRequests"] == [], result
-    assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5
-    assert result["viewer"]["splats"] == 20000 and result["viewer"]["bytes"] == bundle.stat().st_size
-    pixels = np.asarray(Image.open(out / "canvas.png").convert("RGB")).astype(int)[:-40]  # [H, W, 3] above the hint
+    pixels = np.asarray(Image.open(out / "canvas.png").convert("RGB")).astype(int)[:-40]  # [H, W, 3]
     background = np.array([0.07, 0.07, 0.08]) * 255
-    drawn = np.abs(pixels - background).sum(axis=2) > 30
+    return result["viewer"], np.abs(pixels - background).sum(axis=2) > 30
+
+
+def test_viewer_page_renders_the_splat(tmp_path: Path) -> None:
+    """viewer.html, served with the bundled engine, loads the `.sog` with progress, reports its splat count and
+    size, and draws splats (pixels checked)."""
+    require("node", "chromium", "playcanvas", "playwright-core")
+    bundle = make_sog(tmp_path)
+    (tmp_path / "viewer.html").write_text(viewer_page("compressor/scene.sog", tmp_path / "model.ply"))
+    viewer, drawn = load_viewer(tmp_path)
+    assert viewer["state"] == "rendering" and int(viewer["frames"]) >= 5  # type: ignore[call-overload]
+    assert viewer["splats"] == 20000 and viewer["bytes"] == bundle.stat().st_size
     assert drawn.mean() > 0.02, f"only {drawn.mean():.1%} of the canvas shows splats ({bundle})"
+
+
+def test_viewer_page_streams_a_large_model(tmp_path: Path) -> None:
+    """Given the streamed SOG (lod-meta.json), the page lets the engine fetch the chunks itself (no download of
+    its own), reports the finest level's splat count, and draws splats."""
+    require("node", "chromium", "playcanvas", "playwright-core")
+    from spaceport_compressor.lod_chunks import ChunkParams
+    from spaceport_compressor.lod_writer import write_streamed_sog
+    from spaceport_compressor.ply import write_ply
+    from spaceport_compressor.sink import FolderSink
+    from spaceport_compressor.synthetic import synthetic_splats
+
+    splats = synthetic_splats(20000, sh_bands=1, seed=3)
+    write_ply(tmp_path / "model.ply", splats)
+    params = CompressParams(sh_bands=1, lod_coarsest=2000)
+    write_streamed_sog(splats, FolderSink(tmp_path / "compressor" / "lod"), params, ChunkParams(4096, 16.0, 1024))
+    (tmp_path / "viewer.html").write_text(viewer_page("compressor/lod/lod-meta.json", tmp_path / "model.ply"))
+    viewer, drawn = load_viewer(tmp_path)
+    assert viewer["state"] == "rendering" and int(viewer["frames"]) >= 5  # type: ignore[call-overload]
+    assert viewer["splats"] == 20000 and viewer["bytes"] is None
+    assert drawn.mean() > 0.02, f"only {drawn.mean():.1%} of the canvas shows splats"

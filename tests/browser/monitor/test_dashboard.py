@@ -129,3 +129,45 @@ def test_dashboard_lists_jobs_and_renders_the_splat(dashboard: tuple[str, Harnes
     height, width = splat.shape
     assert abs(rows.mean() / height - 0.5) < 0.25 and abs(cols.mean() / width - 0.5) < 0.25
     assert len({tuple(p // 64) for p in pixels[splat]}) >= 4, "the splat should show several colours"
+
+
+def test_dashboard_streams_a_large_models_lod_meta(browser_tools: Path, tmp_path: Path, settings: Settings) -> None:
+    """A job whose compressor wrote a streamed SOG: the job page's 3D view loads lod-meta.json through the
+    monitor's signed links, every chunk it asks for is served, and the splat is drawn."""
+    from spaceport.events import Compressed
+    from spaceport.params.compressor import CompressParams
+    from spaceport_compressor.lod_chunks import ChunkParams
+    from spaceport_compressor.lod_writer import write_streamed_sog
+    from spaceport_compressor.ply import read_ply
+    from spaceport_compressor.sink import FolderSink
+
+    h = build_harness(tmp_path, settings)
+    job = "job-lod"
+    write_sphere_ply(tmp_path / "sphere.ply", n=16_000)
+    lod = tmp_path / "lod"
+    streamed = write_streamed_sog(
+        read_ply(tmp_path / "sphere.ply").splats,
+        FolderSink(lod),
+        CompressParams(sh_bands=0, lod_coarsest=1000),
+        ChunkParams(4096, 1.0, 1024),
+    )
+    for name in streamed.file_bytes:
+        h.store.put_file(f"jobs/{job}/compressor/lod/{name}", lod / name)
+    events = success(job, uri=h.store.uri)
+    done = events[-1]
+    assert isinstance(done, Compressed) and len(streamed.meta.filenames) > 3
+    lod_uri = h.store.uri(f"jobs/{job}/compressor/lod/lod-meta.json")
+    events[-1] = done.model_copy(update={"data": done.data.model_copy(update={"lod_uri": lod_uri})})
+    h.feed(events)
+    out = tmp_path / "browser"
+    out.mkdir()
+    with serve_app(create_app(h.api_context(MonitorSettings(api_token=SecretStr(TOKEN))))) as url:
+        run = subprocess.run(
+            ["node", str(SCRIPT), url, job, str(out), TOKEN], cwd=REPO, capture_output=True, text=True, timeout=150
+        )
+    result = json.loads((out / "result.json").read_text())
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert result["viewer"]["state"] == "rendering" and result["viewer"]["frames"] >= 5, result["viewer"]
+    assert result["failedRequests"] == [] and result["consoleErrors"] == []
+    pixels = np.asarray(Image.open(out / "splat.png").convert("RGB")).astype(int)
+    assert (np.abs(pixels - CLEAR).max(axis=2) > 30).mean() > 0.02

@@ -3,6 +3,7 @@
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -24,6 +25,7 @@ from spaceport.storage import COMPLETION_RECORD, LocalStore
 from spaceport_compressor.decoder import read_sog
 from spaceport_compressor.gltf import read_glb
 from spaceport_compressor.handler import STAGE, make_handler
+from spaceport_compressor.lod_reader import read_streamed_sog
 from spaceport_compressor.report import CompressReport
 from spaceport_compressor.splats import SplatCloud
 from spaceport_compressor.spz import read_spz
@@ -224,3 +226,23 @@ def test_a_format_named_twice_is_refused() -> None:
         CompressParams(formats=("spz", "spz"))
     with pytest.raises(ValueError):
         CompressParams.model_validate({"formats": ["obj"]})
+
+
+def test_large_model_also_gets_a_streamed_sog(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
+    """At or above lod_threshold the stage stores lod/lod-meta.json with its chunk SOGs; below it, none."""
+    local_store.put_file("jobs/job-lod/trainer/model.ply", ply_sh0)
+    params = CompressParams(lod_threshold=2000, lod_coarsest=500)
+    small = CompressParams(lod_threshold=2001)
+    events = [
+        model_trained("job-lod", local_store.uri("jobs/job-lod/trainer/model.ply"), params),
+        model_trained("job-lod-small", local_store.uri("jobs/job-lod/trainer/model.ply"), small),
+    ]
+    seen = run_stage(events, local_store, settings)
+    done, below = final(seen, "job-lod"), final(seen, "job-lod-small")
+    assert isinstance(done, Compressed) and isinstance(below, Compressed), (done, below)
+    assert below.data.lod_uri is None
+    assert done.data.lod_uri is not None and done.data.lod_uri.endswith("/compressor/lod/lod-meta.json")
+    meta, levels = read_streamed_sog(Path(unquote(urlparse(done.data.lod_uri).path)))
+    assert levels[0].count == 2000 and len(levels) >= 2
+    report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
+    assert report.lod_counts == meta.counts and report.lod_files[-1].name == "lod-meta.json"

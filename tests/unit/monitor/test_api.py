@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from spaceport.bus import MemoryBus
+from spaceport.events import Compressed
 from spaceport_monitor.api import create_app
 from spaceport_monitor.settings import MonitorSettings
 from tests.unit.monitor.conftest import Harness, recorded
@@ -199,3 +200,24 @@ async def test_criteria_lists_definitions_and_thresholds(harness: Harness) -> No
     assert names["sfm_points"]["source"] == "shared" and names["model_size"]["severity"] == "critical"
     assert "failure_rate" in names and body["thresholds"]["min_points"] == 1000
     assert body["thresholds"]["stage_budget_s"]["trainer"] == 3600.0
+
+
+async def test_a_streamed_sog_is_the_splat_the_dashboard_shows(harness: Harness) -> None:
+    """A job whose compressor wrote lod-meta.json links the dashboard's 3D view to it, and its chunks load by the
+    same grant (the engine resolves them relative to lod-meta.json)."""
+    harness.store.put_bytes("jobs/job-ok/compressor/scene.sog", b"SOG!")
+    harness.store.put_bytes("jobs/job-ok/compressor/lod/lod-meta.json", b'{"version": 1}')
+    harness.store.put_bytes("jobs/job-ok/compressor/lod/0_0/meta.json", b"{}")
+    events = success("job-ok", uri=harness.store.uri)
+    last = events[-1]
+    assert isinstance(last, Compressed)
+    lod_uri = harness.store.uri("jobs/job-ok/compressor/lod/lod-meta.json")
+    events[-1] = last.model_copy(update={"data": last.data.model_copy(update={"lod_uri": lod_uri})})
+    harness.feed(events)
+    async with client_for(harness) as client:
+        url = (await client.get("/jobs/job-ok")).json()["splat"]["url"]
+        manifest = await client.get(url)
+        chunk = await client.get(url.replace("lod-meta.json", "0_0/meta.json"))
+    assert url.startswith("/artifacts/") and url.endswith("/compressor/lod/lod-meta.json")
+    assert manifest.status_code == 200 and manifest.content == b'{"version": 1}'
+    assert chunk.status_code == 200

@@ -1,4 +1,5 @@
-// The 3D view: the compressed splat (.sog, or meta.json + WebP) rendered by the bundled PlayCanvas engine.
+// The 3D view: the compressed splat (streamed lod-meta.json, .sog, or meta.json + WebP) rendered by the bundled
+// PlayCanvas engine.
 // State for people goes to the status line; `window.spaceportViewer` exposes it to tests.
 const ENGINE = '/static/vendor/playcanvas.min.mjs';
 
@@ -44,6 +45,9 @@ export async function showSplat(canvas, url, status, flipButton) {
   const camera = new pc.Entity('camera');
   camera.addComponent('camera', { clearColor: new pc.Color(0.1, 0.1, 0.12), fov: 50 });
   app.root.addChild(camera);
+  // A streamed SOG (lod-meta.json): the engine fetches the coarsest level first and draws it while the finer
+  // levels the view asks for arrive (up to 8 levels coarser than wanted).
+  if (new URL(url, location.href).pathname.endsWith('/lod-meta.json')) app.scene.gsplat.lodUnderfillLimit = 8;
   const asset = new pc.Asset('splat', 'gsplat', { url });
   asset.on('error', (error) => setState(status, 'error', { error: String(error) }));
   asset.ready(() => {
