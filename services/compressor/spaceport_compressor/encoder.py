@@ -14,7 +14,7 @@ from spaceport_compressor.ordering import morton_order
 from spaceport_compressor.plas import plas_order
 from spaceport_compressor.precision import coarsen_positions, encode_rotations, kept_splats
 from spaceport_compressor.quantize import encode_opacity, encode_positions
-from spaceport_compressor.shn import encode_shn
+from spaceport_compressor.shn import encode_shn, visibility_weights
 from spaceport_compressor.splats import SplatCloud
 
 I64 = npt.NDArray[np.int64]
@@ -101,7 +101,10 @@ def encode_sog(splats: SplatCloud, params: CompressParams) -> EncodedSog:
     clock.lap("quantize")
     shn_meta, backend, levels = None, "", None
     if splats.sh_bands > 0:
-        shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations, params.seed)
+        weights = visibility_weights(splats.opacity, splats.log_scales) if params.weighted_palette else None
+        shn = encode_shn(
+            splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations, params.seed, weights
+        )
         shn_meta, backend, levels = shn.meta, shn.backend, shn.levels
         images["shN_centroids.webp"] = shn.atlas
         images["shN_labels.webp"] = pack_texels(shn.label_texels, size)

@@ -24,6 +24,9 @@ class CompressParams(Params):
     palette_size: int | None = Field(
         default=None, ge=1, le=MAX_PALETTE_SIZE, description="shN palette entries (None: N/20, 1,024..65,536)"
     )
+    weighted_palette: bool = Field(
+        default=False, description="shN palette minimises the error weighted by opacity x splat area"
+    )
     kmeans_iterations: int = Field(default=10, ge=1, description="mini-batch k-means steps for the shN palette")
     min_opacity: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="splats less opaque than this (sigmoid) are left out of the SOG"
