@@ -38,8 +38,8 @@ def write_to(sink: SogSink, encoded: EncodedSog) -> None:
 
 
 def _fidelity(loaded: LoadedPly, encoded: EncodedSog, params: CompressParams, scorer: Scoring | None) -> FidelityDetail:
-    original = loaded.splats.with_sh_bands(params.sh_bands).take(encoded.order)
-    return measure(original, decode_files(encoded.files), scorer)
+    whole = loaded.splats.with_sh_bands(params.sh_bands)
+    return measure(whole.take(encoded.order), decode_files(encoded.files), scorer, whole)
 
 
 def compress(

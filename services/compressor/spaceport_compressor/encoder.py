@@ -12,8 +12,9 @@ from spaceport_compressor.layout import encode_webp, pack_texels, rgba, texture_
 from spaceport_compressor.meta import CodebookMeta, MeansMeta, SogMeta, short_floats
 from spaceport_compressor.ordering import morton_order
 from spaceport_compressor.plas import plas_order
-from spaceport_compressor.quantize import encode_opacity, encode_positions, encode_quats
-from spaceport_compressor.shn import encode_shn
+from spaceport_compressor.precision import coarsen_positions, encode_rotations, kept_splats
+from spaceport_compressor.quantize import encode_opacity, encode_positions
+from spaceport_compressor.shn import encode_shn, visibility_weights
 from spaceport_compressor.splats import SplatCloud
 
 I64 = npt.NDArray[np.int64]
@@ -62,28 +63,37 @@ def _order(splats: SplatCloud, cells: npt.NDArray[np.uint16], params: CompressPa
     return order
 
 
-def _codebook_texels(values: npt.NDArray[np.float32], alpha: U8 | int, name: str) -> tuple[U8, CodebookMeta]:
-    """Indices into a fitted 256-entry codebook as RGB, `alpha` as A."""
-    book = codebook.fit_codebook(values)
+def _codebook_texels(
+    values: npt.NDArray[np.float32], alpha: U8 | int, name: str, levels: int
+) -> tuple[U8, CodebookMeta]:
+    """Indices into a fitted 256-entry codebook of at most `levels` distinct values as RGB, `alpha` as A."""
+    book = codebook.fit_codebook(values, levels)
     idx = codebook.encode(values, book)
     meta = CodebookMeta(codebook=short_floats(book), files=(name,))
     return rgba(idx[:, 0], idx[:, 1], idx[:, 2], alpha), meta
 
 
 def encode_sog(splats: SplatCloud, params: CompressParams, keep_order: bool = False) -> EncodedSog:
-    """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped.
+    """Encode splats as SOG v2; higher-order SH beyond `params.sh_bands` are dropped, and so are splats less
+    opaque than `params.min_opacity` (`order` then holds the kept ones only).
 
     `keep_order` keeps the input order in the textures (a streamed SOG's leaves are runs of rows)."""
     clock = _Clock()
-    splats = splats.with_sh_bands(params.sh_bands)
+    kept = kept_splats(splats, params.min_opacity)
+    splats = splats.with_sh_bands(params.sh_bands).take(kept)
     size = texture_size(splats.count)
     position = encode_positions(splats.means)
+    q = coarsen_positions(
+        position.q, splats.means, position.mins, position.maxs, splats.log_scales, params.position_tolerance
+    )
     order = _order(splats, position.q, params, keep_order)
-    splats, q = splats.take(order), position.q[order]
+    splats, q = splats.take(order), q[order]
+    order = kept[order]
     clock.lap("order")
-    abc, tag = encode_quats(splats.quats)
-    scale_texels, scales_meta = _codebook_texels(splats.log_scales, 255, "scales.webp")
-    sh0_texels, sh0_meta = _codebook_texels(splats.f_dc, encode_opacity(splats.opacity), "sh0.webp")
+    abc, tag = encode_rotations(splats.quats, splats.log_scales, params.rotation_tolerance)
+    scale_texels, scales_meta = _codebook_texels(splats.log_scales, 255, "scales.webp", params.scale_levels)
+    opacity = encode_opacity(splats.opacity)
+    sh0_texels, sh0_meta = _codebook_texels(splats.f_dc, opacity, "sh0.webp", params.color_levels)
     texels = {
         "means_l.webp": _channels((q & 0xFF).astype(np.uint8)),
         "means_u.webp": _channels((q >> 8).astype(np.uint8)),
@@ -95,7 +105,10 @@ def encode_sog(splats: SplatCloud, params: CompressParams, keep_order: bool = Fa
     clock.lap("quantize")
     shn_meta, backend, levels = None, "", None
     if splats.sh_bands > 0:
-        shn = encode_shn(splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations, params.seed)
+        weights = visibility_weights(splats.opacity, splats.log_scales) if params.weighted_palette else None
+        shn = encode_shn(
+            splats.sh_rest, splats.sh_bands, params.palette_size, params.kmeans_iterations, params.seed, weights
+        )
         shn_meta, backend, levels = shn.meta, shn.backend, shn.levels
         images["shN_centroids.webp"] = shn.atlas
         images["shN_labels.webp"] = pack_texels(shn.label_texels, size)

@@ -125,9 +125,12 @@ def _relative(error: float, energy: float) -> float:
     return float(np.sqrt(error / energy)) if energy > 0 else float(np.sqrt(error))
 
 
-def measure(original: SplatCloud, decoded: SplatCloud, scorer: Scoring | None = None) -> FidelityDetail:
-    """Compare `decoded` with `original` row by row (same order, same count); the held-out PSNR of both through
-    `scorer`, or why it is not measured."""
+def measure(
+    original: SplatCloud, decoded: SplatCloud, scorer: Scoring | None = None, whole: SplatCloud | None = None
+) -> FidelityDetail:
+    """Compare `decoded` with `original` row by row (same order, same count); the held-out PSNR of `whole` (the
+    model before any splat was left out; default `original`) and of `decoded` through `scorer`, or why it is
+    not measured."""
     if original.count != decoded.count:
         raise ValueError(f"cannot compare {original.count} splats with {decoded.count}")
     extent = np.ptp(original.means.astype(np.float64), axis=0)
@@ -138,7 +141,7 @@ def measure(original: SplatCloud, decoded: SplatCloud, scorer: Scoring | None = 
     psnr_original = psnr_decoded = None
     unmeasured = scorer.reason if isinstance(scorer, NotMeasured) else None
     if scorer is not None and not isinstance(scorer, NotMeasured):
-        psnr_original, psnr_decoded = scorer(original), scorer(decoded)
+        psnr_original, psnr_decoded = scorer(original if whole is None else whole), scorer(decoded)
     return FidelityDetail(
         position_rel=_stats(position),
         rotation_deg=_stats(rotation_error_deg(original.quats, decoded.quats)),

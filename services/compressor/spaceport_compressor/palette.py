@@ -16,6 +16,7 @@ from spaceport_compressor.nearest import (
 )
 
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 MIN_AUTO_PALETTE = 1024
@@ -71,22 +72,33 @@ def _distinct(x: F32) -> tuple[F32, I64]:
     return x[first], inverse.reshape(-1).astype(np.int64)
 
 
-def _member_sums(x: F32, labels: I64, size: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    counts = np.bincount(labels, minlength=size).astype(np.float64)
+def _member_sums(
+    x: F32, labels: I64, size: int, weights: npt.NDArray[np.float64] | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per centroid: the (weighted) sum of its rows and their (weighted) count."""
+    counts = np.bincount(labels, weights=weights, minlength=size).astype(np.float64)
     sums = np.empty((size, x.shape[1]))
     for d in range(x.shape[1]):
-        sums[:, d] = np.bincount(labels, weights=x[:, d], minlength=size)
+        sums[:, d] = np.bincount(labels, weights=x[:, d] if weights is None else x[:, d] * weights, minlength=size)
     return sums, counts
 
 
 def fit_palette(
-    x: F32, size: int, iterations: int, seed: int, searcher: Searcher | None = None, batch_size: int | None = None
+    x: F32,
+    size: int,
+    iterations: int,
+    seed: int,
+    searcher: Searcher | None = None,
+    batch_size: int | None = None,
+    weights: npt.ArrayLike | None = None,
 ) -> Palette:
     """Cluster rows of `x` [N, D] into at most `size` centroids; unused centroids are dropped.
 
     Each step assigns a random batch of `batch_size` rows (default: max(BATCH_SIZE, 4 * size); all rows when N
     is smaller, which makes it plain Lloyd, stopped early once the labels settle), then a final pass labels
-    every row, sets each centroid to the mean of its rows, and labels every row again.
+    every row, sets each centroid to the mean of its rows, and labels every row again. With `weights` [N]
+    (>= 0) the objective is the weighted squared error: batches draw rows in proportion to their weight,
+    and the seeds and the final means are weighted too.
     """
     batch_size = batch_size or max(BATCH_SIZE, 4 * size)
     x = np.ascontiguousarray(x, dtype=np.float32)
@@ -98,15 +110,16 @@ def fit_palette(
     if searcher is None:
         searcher, backend = choose_searcher(n, size, x.shape[1], seed)
     rng = np.random.default_rng(seed)
-    centroids = distinct[rng.choice(distinct.shape[0], size, replace=False)].astype(np.float64)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    centroids = _seeds(distinct, inverse, size, w, rng)
     seen = np.zeros(size)
     labels, full = None, n <= batch_size
     for _ in range(iterations):
-        batch = x if full else x[np.sort(rng.choice(n, batch_size, replace=False))]
+        batch = x if full else x[_batch_rows(n, batch_size, w, rng)]
         previous, labels = labels, searcher(batch, centroids.astype(np.float32))
         if full and previous is not None and np.mean(previous != labels) < CONVERGED_SHARE:
             break
-        sums, counts = _member_sums(batch, labels, size)
+        sums, counts = _member_sums(batch, labels, size, w if full else None)
         hit = counts > 0
         if full:
             seen[:] = 0.0  # the whole set in every step: plain Lloyd
@@ -117,10 +130,25 @@ def fit_palette(
     # Final pass over every row: label, move each used centroid to its members' mean, label again.
     if not full or labels is None:
         labels = searcher(x, centroids.astype(np.float32))
-    sums, counts = _member_sums(x, labels, size)
+    sums, counts = _member_sums(x, labels, size, w)
     used = np.flatnonzero(counts > 0)
     final = (sums[used] / counts[used, None]).astype(np.float32)
     return Palette(final, searcher(x, final), backend)
+
+
+def _seeds(distinct: F32, inverse: I64, size: int, weights: F64 | None, rng: np.random.Generator) -> F64:
+    """`size` distinct rows to start from: uniformly, or drawn in proportion to their total weight."""
+    if weights is None:
+        return distinct[rng.choice(distinct.shape[0], size, replace=False)].astype(np.float64)
+    mass = np.bincount(inverse, weights=weights, minlength=distinct.shape[0]) + 1e-12
+    return distinct[rng.choice(distinct.shape[0], size, replace=False, p=mass / mass.sum())].astype(np.float64)
+
+
+def _batch_rows(n: int, batch_size: int, weights: F64 | None, rng: np.random.Generator) -> I64:
+    """A mini-batch: distinct rows uniformly, or rows drawn with replacement in proportion to their weight."""
+    if weights is None:
+        return np.sort(rng.choice(n, batch_size, replace=False))
+    return np.sort(rng.choice(n, batch_size, replace=True, p=weights / weights.sum()))
 
 
 def _reseed_empty(

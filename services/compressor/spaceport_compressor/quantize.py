@@ -81,8 +81,16 @@ def _decode_quats(abc: U8, tag: U8) -> F64:
     return out
 
 
-def encode_quats(quats: F32) -> tuple[U8, U8]:
-    """Smallest-three bytes [N, 3] and tags [N]: of the 8 floor/ceil codes, the one decoding closest to q."""
+def round_to_multiple(code: npt.NDArray[np.integer], shift: npt.NDArray[np.int64], top: int) -> npt.NDArray[np.int64]:
+    """Codes rounded to the nearest multiple of 2**shift; one past `top` falls back a multiple."""
+    unit = np.left_shift(1, shift)
+    rounded = np.rint(code.astype(np.float64) / unit).astype(np.int64) * unit
+    return np.where(rounded > top, rounded - unit, rounded)
+
+
+def encode_quats(quats: F32, shift: npt.NDArray[np.int64] | None = None) -> tuple[U8, U8]:
+    """Smallest-three bytes [N, 3] and tags [N]: of the 8 floor/ceil codes, the one decoding closest to q;
+    splats with a `shift` > 0 get their bytes rounded to multiples of 2**shift instead (see `precision`)."""
     q = _unit(quats)
     m = np.argmax(np.abs(q), axis=1)
     rows = np.arange(q.shape[0])
@@ -101,6 +109,8 @@ def encode_quats(quats: F32) -> tuple[U8, U8]:
         better = dot > best_dot
         best = np.where(better[:, None], code, best)
         best_dot = np.where(better, dot, best_dot)
+    if shift is not None:
+        best = np.where((shift > 0)[:, None], round_to_multiple(np.clip(exact, 0.0, 255.0), shift[:, None], 255), best)
     return best.astype(np.uint8), (m + QUAT_TAG_BASE).astype(np.uint8)
 
 

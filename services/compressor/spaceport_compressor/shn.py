@@ -71,12 +71,24 @@ def choose_levels(sh_rest: F32, palette: Palette) -> tuple[int, F32]:
     return LEVEL_CHOICES[-1], books[LEVEL_CHOICES[-1]]
 
 
-def encode_shn(sh_rest: F32, bands: int, palette_size: int | None, iterations: int, seed: int) -> ShNCode:
-    """Palette, coefficient codebook and label texels for splats already in texture order."""
+def visibility_weights(opacity: F32, log_scales: F32) -> F64:
+    """How much of the image a splat's SH can colour: opacity x the area of its two largest axes, the top
+    1 % clipped so a few huge splats do not take the palette."""
+    alpha = 1.0 / (1.0 + np.exp(-opacity.astype(np.float64)))
+    area = np.exp(np.sort(log_scales.astype(np.float64), axis=1)[:, 1:].sum(1))
+    weight = alpha * area
+    return np.minimum(weight, np.percentile(weight, 99))
+
+
+def encode_shn(
+    sh_rest: F32, bands: int, palette_size: int | None, iterations: int, seed: int, weights: F64 | None = None
+) -> ShNCode:
+    """Palette, coefficient codebook and label texels for splats already in texture order; `weights` [N]
+    make the palette minimise the weighted error (`visibility_weights`)."""
     n, dims = sh_rest.shape
     coeffs = dims // 3
     size = min(palette_size or auto_palette_size(n), MAX_PALETTE_SIZE)
-    palette = _order_by_similarity(fit_palette(sh_rest, size, iterations, seed))
+    palette = _order_by_similarity(fit_palette(sh_rest, size, iterations, seed, weights=weights))
     levels, book = choose_levels(sh_rest, palette)
     codes = codebook.encode(palette.centroids, book).reshape(-1, 3, coeffs)
     labels = palette.labels

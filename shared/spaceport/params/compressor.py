@@ -28,7 +28,23 @@ class CompressParams(Params):
     palette_size: int | None = Field(
         default=None, ge=1, le=MAX_PALETTE_SIZE, description="shN palette entries (None: N/20, 1,024..65,536)"
     )
+    weighted_palette: bool = Field(
+        default=False, description="shN palette minimises the error weighted by opacity x splat area"
+    )
     kmeans_iterations: int = Field(default=10, ge=1, description="mini-batch k-means steps for the shN palette")
+    min_opacity: float = Field(
+        default=0.0, ge=0.0, lt=1.0, description="splats less opaque than this (sigmoid) are left out of the SOG"
+    )
+    position_tolerance: float = Field(
+        default=0.0, ge=0.0, description="position error allowed per axis, as a fraction of the splat's middle scale"
+    )
+    rotation_tolerance: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="surface move a rotation error may cause, as a fraction of the splat's middle scale",
+    )
+    scale_levels: int = Field(default=256, ge=2, le=256, description="distinct log-scales in the scales codebook")
+    color_levels: int = Field(default=256, ge=2, le=256, description="distinct f_dc values in the sh0 codebook")
     seed: int = Field(default=0, description="seeds k-means and PLAS: same input and seed, same bytes")
     write_bundle: bool = Field(default=True, description="also write the single-file .sog bundle")
     lod_threshold: int | None = Field(

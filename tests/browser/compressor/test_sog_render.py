@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from spaceport.params.compressor import CompressParams
 from spaceport_compressor.compression import compress
 from spaceport_compressor.ply import write_ply
 from spaceport_compressor.sink import FolderSink, TeeSink, ZipSink
@@ -28,6 +29,12 @@ def coloured_sphere(n: int = 6000, seed: int = 3) -> SplatCloud:
     )
 
 
+TRIMMED = CompressParams(
+    position_tolerance=0.2, rotation_tolerance=0.2, scale_levels=64, color_levels=64, weighted_palette=True
+)
+"""Every precision trim of the encoder on (coarse codes, fewer levels, weighted palette)."""
+
+
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> RenderSession:
     """The source PLY, our bundle and our meta.json folder, each rendered from the same camera."""
@@ -35,7 +42,13 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> RenderSession:
     ply = work / "sphere.ply"
     write_ply(ply, coloured_sphere())
     compress(ply, TeeSink(FolderSink(work / "sog"), ZipSink(work / "scene.sog")))
-    assets = {"ply": ply, "bundle": work / "scene.sog", "folder": work / "sog" / "meta.json"}
+    compress(ply, ZipSink(work / "trimmed.sog"), TRIMMED)
+    assets = {
+        "ply": ply,
+        "bundle": work / "scene.sog",
+        "folder": work / "sog" / "meta.json",
+        "trimmed": work / "trimmed.sog",
+    }
     return render_assets(assets, Camera(position=(0.0, 0.6, 3.2)), work)
 
 
@@ -67,3 +80,10 @@ def test_sog_renders_like_the_source_ply(session: RenderSession) -> None:
     source = session.frames["ply"].pixels.astype(np.int32)
     assert np.abs(bundle - folder).max() <= 1
     assert np.abs(bundle - source).mean() < 3.0
+
+
+def test_trimmed_sog_renders_like_the_source_ply(session: RenderSession) -> None:
+    """A SOG with every precision trim on renders within a few levels of the original PLY's frame."""
+    trimmed = session.frames["trimmed"].pixels.astype(np.int32)
+    source = session.frames["ply"].pixels.astype(np.int32)
+    assert np.abs(trimmed - source).mean() < 3.0

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from spaceport.params.compressor import CompressParams
 from spaceport_compressor import codebook
 from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import read_sog
@@ -49,6 +50,24 @@ def test_splat_transform_decodes_our_sog_as_we_do(ours: Path, tmp_path: Path, fo
     theirs = read_ply(back)
     assert theirs.dropped == 0
     assert_same_splats(theirs.splats, read_sog(ours / form))
+
+
+def test_splat_transform_decodes_a_trimmed_sog_as_we_do(ply_sh3: Path, tmp_path: Path) -> None:
+    """Every precision trim on (splats left out, coarse codes, fewer levels, weighted palette) still gives a
+    SOG that splat-transform decodes exactly as our decoder does."""
+    require("node", "splat-transform")
+    params = CompressParams(
+        min_opacity=0.05,
+        position_tolerance=0.3,
+        rotation_tolerance=0.3,
+        scale_levels=64,
+        color_levels=64,
+        weighted_palette=True,
+    )
+    report = compress(ply_sh3, ZipSink(tmp_path / "trimmed.sog"), params)
+    assert report.metrics.splats < read_ply(ply_sh3).splats.count
+    splat_transform(tmp_path / "trimmed.sog", tmp_path / "back.ply")
+    assert_same_splats(read_ply(tmp_path / "back.ply").splats, read_sog(tmp_path / "trimmed.sog"))
 
 
 def test_we_decode_splat_transforms_sog(tmp_path: Path) -> None:

@@ -115,6 +115,20 @@ def test_mini_batch_palette_is_close_to_full_lloyd() -> None:
     assert error[1] < 1.05 * error[0]
 
 
+@pytest.mark.parametrize("batch_size", [None, 1500])
+def test_weighted_palette_spends_its_entries_where_the_weight_is(batch_size: int | None) -> None:
+    """With weight on a tenth of the rows, their error falls well below the unweighted palette's."""
+    x = RNG.normal(size=(6000, 9)).astype(np.float32)
+    heavy = np.zeros(6000, dtype=bool)
+    heavy[RNG.choice(6000, 600, replace=False)] = True
+    weights = np.where(heavy, 1.0, 0.01)
+    plain = fit_palette(x, 300, 6, seed=2, batch_size=batch_size)
+    weighted = fit_palette(x, 300, 6, seed=2, batch_size=batch_size, weights=weights)
+    error = [float(((x - p.centroids[p.labels])[heavy] ** 2).sum(1).mean()) for p in (plain, weighted)]
+    assert error[1] < 0.7 * error[0]
+    assert np.array_equal(weighted.labels, nearest_exact(x, weighted.centroids))
+
+
 def test_inverted_file_search_agrees_with_exact_search() -> None:
     """The inverted-file shortcut finds nearly the same centroids, at nearly the same distance."""
     x = RNG.normal(size=(4000, 12)).astype(np.float32)

@@ -1,0 +1,90 @@
+"""Precision trims: coarser codes stay within each splat's tolerance, fewer bytes, and left-out splats."""
+
+import numpy as np
+import pytest
+
+from spaceport.params.compressor import CompressParams
+from spaceport_compressor.decoder import decode_files
+from spaceport_compressor.encoder import encode_sog
+from spaceport_compressor.fidelity import rotation_error_deg
+from spaceport_compressor.precision import middle_scale
+from spaceport_compressor.splats import InvalidSplats, SplatCloud
+
+pytestmark = pytest.mark.unit
+
+
+def _texture(encoded_files: list[tuple[str, bytes]], name: str) -> int:
+    return next(len(data) for file, data in encoded_files if file == name)
+
+
+def _larger(scene: SplatCloud, factor: float) -> SplatCloud:
+    """The scene with every splat `factor` times larger (log-scales shifted), so tolerances bite."""
+    return SplatCloud(
+        scene.means,
+        scene.quats,
+        scene.log_scales + np.float32(np.log(factor)),
+        scene.f_dc,
+        scene.opacity,
+        scene.sh_rest,
+    )
+
+
+def test_zero_tolerances_change_nothing(scene_sh0: SplatCloud) -> None:
+    """The trims' neutral settings give byte-identical files to the defaults."""
+    neutral = CompressParams(min_opacity=0.0, position_tolerance=0.0, rotation_tolerance=0.0)
+    assert encode_sog(scene_sh0, neutral).files == encode_sog(scene_sh0, CompressParams()).files
+
+
+def test_position_error_stays_within_the_tolerance(scene_sh0: SplatCloud) -> None:
+    """Each axis moves at most tolerance x middle scale (plus the exact code's half step) and means_l shrinks."""
+    scene = _larger(scene_sh0, 20.0)
+    exact = encode_sog(scene, CompressParams())
+    coarse = encode_sog(scene, CompressParams(position_tolerance=0.2))
+    original = scene.take(coarse.order)
+    exact_error = np.abs(decode_files(exact.files).means - scene.take(exact.order).means)
+    error = np.abs(decode_files(coarse.files).means.astype(np.float64) - original.means)
+    allowed = 0.2 * middle_scale(original.log_scales)[:, None] + exact_error.max(0)
+    assert (error <= allowed * (1 + 1e-5)).all()
+    assert error.mean() > 2 * exact_error.mean()  # the codes did get coarser
+    assert _texture(coarse.files, "means_l.webp") < 0.9 * _texture(exact.files, "means_l.webp")
+
+
+def test_rotation_error_stays_within_the_tolerance(scene_sh0: SplatCloud) -> None:
+    """Angle x axis spread stays within tolerance x middle scale (plus one exact step) and quats shrink."""
+    exact = encode_sog(scene_sh0, CompressParams())
+    coarse = encode_sog(scene_sh0, CompressParams(rotation_tolerance=0.2))
+    original = scene_sh0.take(coarse.order)
+    angle = np.radians(rotation_error_deg(original.quats, decode_files(coarse.files).quats))
+    scales = np.exp(original.log_scales.astype(np.float64))
+    spread = scales.max(1) - scales.min(1)
+    exact_angle = np.radians(rotation_error_deg(scene_sh0.take(exact.order).quats, decode_files(exact.files).quats))
+    assert (angle * spread <= 0.2 * middle_scale(original.log_scales) + exact_angle.max() * spread + 1e-9).all()
+    assert angle.mean() > 2 * exact_angle.mean()
+    assert _texture(coarse.files, "quats.webp") < 0.9 * _texture(exact.files, "quats.webp")
+
+
+def test_min_opacity_leaves_out_exactly_the_faint_splats(scene_sh3: SplatCloud) -> None:
+    """Splats under the threshold are gone, the rest decode in texel order, the meta counts the kept ones."""
+    encoded = encode_sog(scene_sh3, CompressParams(min_opacity=0.2, palette_size=256))
+    alpha = 1.0 / (1.0 + np.exp(-scene_sh3.opacity.astype(np.float64)))
+    assert 0 < encoded.meta.count < scene_sh3.count
+    assert np.array_equal(np.sort(encoded.order), np.flatnonzero(alpha >= 0.2))
+    decoded = decode_files(encoded.files)
+    assert decoded.count == encoded.meta.count
+    assert np.abs(decoded.means - scene_sh3.take(encoded.order).means).max() < 1e-2
+
+
+def test_min_opacity_above_every_splat_is_refused(scene_sh0: SplatCloud) -> None:
+    """Leaving out every splat is an input error with a reason, not an empty SOG."""
+    with pytest.raises(InvalidSplats) as caught:
+        encode_sog(scene_sh0, CompressParams(min_opacity=0.9999999))
+    assert caught.value.reason == "no_splats"
+
+
+def test_fewer_codebook_levels_use_fewer_distinct_values(scene_sh0: SplatCloud) -> None:
+    """`scale_levels` and `color_levels` bound the distinct values the decoded model holds."""
+    encoded = encode_sog(scene_sh0, CompressParams(scale_levels=16, color_levels=32))
+    decoded = decode_files(encoded.files)
+    assert np.unique(decoded.log_scales).size <= 16
+    assert np.unique(decoded.f_dc).size <= 32
+    assert len(encoded.files[2][1]) > 0
