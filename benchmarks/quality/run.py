@@ -21,7 +21,8 @@ from benchmarks.quality.scenes import REAL_SCENES, append_record, run_scene  # n
 from spaceport_app.demo import CAPTURES  # noqa: E402
 from tests.conftest import datasets_root  # noqa: E402
 
-DEFAULT_SCENES = (*REAL_SCENES, *(f"demo-{name}" for name in CAPTURES))
+DEFAULT_SCENES = (*REAL_SCENES, *(f"demo-{name}" for name in CAPTURES if name != "courtyard"))
+"""Every real set and demo capture but the courtyard walk, which is the scale benchmark's (benchmarks/scale/)."""
 
 
 def main() -> None:
