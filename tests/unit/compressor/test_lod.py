@@ -13,7 +13,7 @@ from spaceport_compressor.lod_chunks import ChunkParams, splat_boxes
 from spaceport_compressor.lod_levels import build_levels, merge_groups, rotation_matrices
 from spaceport_compressor.lod_meta import LodFormatError, LodNode, leaf_runs, read_lod_meta
 from spaceport_compressor.lod_reader import read_streamed_sog
-from spaceport_compressor.lod_writer import StreamedSog, write_streamed_sog
+from spaceport_compressor.lod_writer import StreamedSog, write_streamed_if_large, write_streamed_sog
 from spaceport_compressor.matching import match_by_position
 from spaceport_compressor.sink import FolderSink
 from spaceport_compressor.splats import SplatCloud
@@ -154,3 +154,13 @@ def test_failed_write_leaves_nothing(scene: SplatCloud, tmp_path: Path) -> None:
     with pytest.raises(OSError, match="disk full"):
         write_streamed_sog(scene, _FailingSink(tmp_path / "lod"), PARAMS, SMALL_CHUNKS)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_streamed_sog_only_from_the_threshold(ply_sh0: Path, tmp_path: Path) -> None:
+    """Below `lod_threshold` (or with it None) nothing is written; at it, the folder with its manifest."""
+    for threshold in (2001, None):
+        assert write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=threshold), 2000) is None
+        assert not (tmp_path / "lod").exists()
+    written = write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=2000), 2000)
+    assert written is not None and (tmp_path / "lod" / "lod-meta.json").is_file()
+    assert written.meta.counts[0] == 2000
