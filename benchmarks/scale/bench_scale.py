@@ -187,8 +187,8 @@ def fits(rows: list[dict[str, Any]]) -> str:
         past = [r for r in group if r["photos"] > EXHAUSTIVE_LIMIT]
         if len(group) < 2:
             continue
-        counts = [r["photos"] for r in past] or [r["photos"] for r in group]
-        bound = n_log_n_exponent(min(counts), max(counts)) if len(set(counts)) > 1 else float("nan")
+        counts = [r["photos"] for r in past] if len(past) > 1 else [r["photos"] for r in group]
+        bound = n_log_n_exponent(min(counts), max(counts))
         out += [
             f"Growth exponents, {preset} on {device} (log-log slope; n log n over {min(counts)}-{max(counts)} "
             f"photos is {bound:.2f}):",
