@@ -99,7 +99,7 @@ def run_point(label: str, source: Path, truth: DemoScene, options: JobOptions, w
     summary = summarize(run, settings.criteria)
     report = _sfm_report(run.job_dir())
     attempt = (report.get("attempts") or [{}])[-1]
-    photos = (report.get("metrics") or {}).get("images_total", 0)
+    photos = (report.get("metrics") or {}).get("images_total") or (int(label) if label.isdigit() else 0)
     model = summary.artifacts.get("sparse model")
     trained = next((e for e in run.events if isinstance(e, ModelTrained)), None)
     return {
@@ -183,12 +183,16 @@ def fits(rows: list[dict[str, Any]]) -> str:
     """Log-log slopes of each stage's seconds and peak host memory over the photo sets (not the video)."""
     out = []
     for preset, device in sorted({(r["preset"], r["device"]) for r in rows}):
-        group = [r for r in rows if (r["preset"], r["device"]) == (preset, device) and r["scene"] != "video"]
+        group = [
+            r
+            for r in rows
+            if (r["preset"], r["device"]) == (preset, device) and r["scene"] != "video" and r["succeeded"]
+        ]
         past = [r for r in group if r["photos"] > EXHAUSTIVE_LIMIT]
         if len(group) < 2:
             continue
-        counts = [r["photos"] for r in past] or [r["photos"] for r in group]
-        bound = n_log_n_exponent(min(counts), max(counts)) if len(set(counts)) > 1 else float("nan")
+        counts = [r["photos"] for r in past] if len(past) > 1 else [r["photos"] for r in group]
+        bound = n_log_n_exponent(min(counts), max(counts))
         out += [
             f"Growth exponents, {preset} on {device} (log-log slope; n log n over {min(counts)}-{max(counts)} "
             f"photos is {bound:.2f}):",
