@@ -1,13 +1,18 @@
 """Precision trims: coarser codes stay within each splat's tolerance, fewer bytes, and left-out splats."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from spaceport.params.compressor import CompressParams
+from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import encode_sog
 from spaceport_compressor.fidelity import rotation_error_deg
+from spaceport_compressor.ply import read_ply
 from spaceport_compressor.precision import middle_scale
+from spaceport_compressor.sink import ZipSink
 from spaceport_compressor.splats import InvalidSplats, SplatCloud
 
 pytestmark = pytest.mark.unit
@@ -88,3 +93,21 @@ def test_fewer_codebook_levels_use_fewer_distinct_values(scene_sh0: SplatCloud) 
     assert np.unique(decoded.log_scales).size <= 16
     assert np.unique(decoded.f_dc).size <= 32
     assert len(encoded.files[2][1]) > 0
+
+
+def test_held_out_drop_counts_the_left_out_splats(ply_sh3: Path, tmp_path: Path) -> None:
+    """With splats left out, the scorer sees the whole model as the original and the kept ones as decoded."""
+    seen: list[int] = []
+
+    def scorer(splats: SplatCloud) -> float:
+        seen.append(splats.count)
+        return float(splats.count)
+
+    params = CompressParams(min_opacity=0.2, palette_size=256)
+    report = compress(ply_sh3, ZipSink(tmp_path / "out.sog"), params, scorer=scorer)
+    whole = read_ply(ply_sh3).splats.count
+    assert report.fidelity is not None
+    assert report.fidelity.psnr_original_db == whole
+    assert report.fidelity.psnr_decoded_db == report.metrics.splats < whole
+    assert seen == [whole, report.metrics.splats]
+    assert report.metrics.dropped_splats == whole - report.metrics.splats
