@@ -97,7 +97,7 @@ def _report(
     files = tuple(FileSize(name=name, bytes=len(data)) for name, data in encoded.files)
     metrics = CompressMetrics(
         splats=encoded.meta.count,
-        dropped_splats=loaded.dropped,
+        dropped_splats=loaded.dropped + loaded.splats.count - encoded.meta.count,  # bad rows, then faint ones
         sh_bands=encoded.meta.shN.bands if encoded.meta.shN else 0,
         ply_bytes=ply_bytes,
         sog_bytes=sog_bytes,

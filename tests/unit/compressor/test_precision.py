@@ -1,13 +1,19 @@
 """Precision trims: coarser codes stay within each splat's tolerance, fewer bytes, and left-out splats."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from spaceport.params.compressor import CompressParams
+from spaceport.params.compressor import INVISIBLE_OPACITY, CompressParams
+from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import encode_sog
 from spaceport_compressor.fidelity import rotation_error_deg
+from spaceport_compressor.ply import read_ply
 from spaceport_compressor.precision import middle_scale
+from spaceport_compressor.quantize import encode_opacity
+from spaceport_compressor.sink import ZipSink
 from spaceport_compressor.splats import InvalidSplats, SplatCloud
 
 pytestmark = pytest.mark.unit
@@ -29,10 +35,25 @@ def _larger(scene: SplatCloud, factor: float) -> SplatCloud:
     )
 
 
-def test_zero_tolerances_change_nothing(scene_sh0: SplatCloud) -> None:
-    """The trims' neutral settings give byte-identical files to the defaults."""
+def test_zero_settings_change_nothing(scene_sh0: SplatCloud) -> None:
+    """With no splat left out, zero tolerances and 256 levels give the same files as no trim at all."""
     neutral = CompressParams(min_opacity=0.0, position_tolerance=0.0, rotation_tolerance=0.0)
+    visible = scene_sh0.take(np.flatnonzero(encode_opacity(scene_sh0.opacity) > 0))
+    assert encode_sog(visible, neutral).files == encode_sog(visible, CompressParams()).files
     assert encode_sog(scene_sh0, neutral).files == encode_sog(scene_sh0, CompressParams()).files
+
+
+def test_invisible_opacity_leaves_out_only_the_splats_drawn_with_alpha_zero(scene_sh0: SplatCloud) -> None:
+    """At INVISIBLE_OPACITY exactly the splats whose opacity byte would be 0 are gone; the rest keep their bytes."""
+    opacity = scene_sh0.opacity.copy()
+    opacity[::7] = -9.0  # alpha 1.2e-4: byte 0
+    scene = SplatCloud(
+        scene_sh0.means, scene_sh0.quats, scene_sh0.log_scales, scene_sh0.f_dc, opacity, scene_sh0.sh_rest
+    )
+    encoded = encode_sog(scene, CompressParams(min_opacity=INVISIBLE_OPACITY))
+    visible = np.flatnonzero(encode_opacity(opacity) > 0)
+    assert np.array_equal(np.sort(encoded.order), visible)
+    assert encoded.files == encode_sog(scene.take(visible), CompressParams(min_opacity=0.0)).files
 
 
 def test_position_error_stays_within_the_tolerance(scene_sh0: SplatCloud) -> None:
@@ -88,3 +109,21 @@ def test_fewer_codebook_levels_use_fewer_distinct_values(scene_sh0: SplatCloud) 
     assert np.unique(decoded.log_scales).size <= 16
     assert np.unique(decoded.f_dc).size <= 32
     assert len(encoded.files[2][1]) > 0
+
+
+def test_held_out_drop_counts_the_left_out_splats(ply_sh3: Path, tmp_path: Path) -> None:
+    """With splats left out, the scorer sees the whole model as the original and the kept ones as decoded."""
+    seen: list[int] = []
+
+    def scorer(splats: SplatCloud) -> float:
+        seen.append(splats.count)
+        return float(splats.count)
+
+    params = CompressParams(min_opacity=0.2, palette_size=256)
+    report = compress(ply_sh3, ZipSink(tmp_path / "out.sog"), params, scorer=scorer)
+    whole = read_ply(ply_sh3).splats.count
+    assert report.fidelity is not None
+    assert report.fidelity.psnr_original_db == whole
+    assert report.fidelity.psnr_decoded_db == report.metrics.splats < whole
+    assert seen == [whole, report.metrics.splats]
+    assert report.metrics.dropped_splats == whole - report.metrics.splats
