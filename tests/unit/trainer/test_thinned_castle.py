@@ -26,7 +26,7 @@ embedded = pytest.importorskip("spaceport_app.embedded")
 trainer_handler = pytest.importorskip("spaceport_trainer.handler")
 from spaceport_app.embedded.summary import summarize  # noqa: E402
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(1800)]  # about 4 min on an idle 2-core VM, 15 under load
 
 KEPT_POINTS = 1100
 
