@@ -106,20 +106,19 @@ def _solve_gains(colours: dict[int, list[tuple[str, NDArray[np.float64]]]]) -> C
     if not samples:
         return ColourAgreement({}, 0.0)
     point, photo, logs = np.array(point_ids), np.array(photo_ids), np.stack(samples)  # [N], [N], [N, 3]
-    counts = np.bincount(photo, minlength=len(names))
-    per_photo = [np.flatnonzero(photo == k) for k in range(len(names))]
-    gains = np.zeros((len(names), 3))
+    measured = np.bincount(photo, minlength=len(names)) >= MIN_POINTS  # [photos]: enough points for a gain
+    if measured.sum() < 3:
+        return ColourAgreement({}, 0.0)
+    per_photo = [np.flatnonzero(photo == k) for k in range(len(names))]  # every photo has a sample
     per_point = np.bincount(point)
+    gains = np.zeros((len(names), 3))
     for _ in range(SOLVER_ROUNDS):
         residual = logs - gains[photo]
         colour = np.stack([np.bincount(point, residual[:, c]) for c in range(3)], axis=1) / per_point[:, None]
         offsets = logs - colour[point]
-        gains = np.stack([np.median(offsets[rows], axis=0) if len(rows) else np.zeros(3) for rows in per_photo])
-        gains -= gains[counts >= MIN_POINTS].mean(axis=0) if (counts >= MIN_POINTS).any() else 0.0
-    measured = [k for k in range(len(names)) if counts[k] >= MIN_POINTS]
-    if len(measured) < 3:
-        return ColourAgreement({}, 0.0)
-    centred = gains[measured] - gains[measured].mean(axis=0, keepdims=True)
-    spread = float(np.sqrt((centred**2).sum(axis=1).mean()))
-    ordered = [name for name, k in sorted(names.items(), key=lambda item: item[1]) if counts[k] >= MIN_POINTS]
-    return ColourAgreement({n: np.exp(c) for n, c in zip(ordered, centred, strict=True)}, spread)
+        gains = np.stack([np.median(offsets[rows], axis=0) for rows in per_photo])
+        gains -= gains[measured].mean(axis=0)  # the gauge: the measured photos' mean log gain is zero
+    measured_gains = gains[measured]
+    spread = float(np.sqrt((measured_gains**2).sum(axis=1).mean()))
+    ordered = [name for name, k in names.items() if measured[k]]  # `names` holds indices in insertion order
+    return ColourAgreement({n: np.exp(g) for n, g in zip(ordered, measured_gains, strict=True)}, spread)

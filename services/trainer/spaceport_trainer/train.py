@@ -232,10 +232,9 @@ def _train(
     torch.manual_seed(params.seed)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+    photos_dir = images_dir or scene_dir / "images"
     with PeakMemory() as memory:
-        scene = prepare_scene(
-            scene_dir, images_dir or scene_dir / "images", out_dir, params.camera, on_gpu=device.type == "cuda"
-        )
+        scene = prepare_scene(scene_dir, photos_dir, out_dir, params.camera, on_gpu=device.type == "cuda")
         photos = PhotoCache(device, photo_budget(params.photo_cache, device), out_dir / PHOTO_FOLDER)
         try:
             data = load_scene(
@@ -248,7 +247,7 @@ def _train(
                 photos=photos,
             )
             params = budgeted(params, len(data.train) + len(data.test), scene.model.num_points)
-            agree = colours_agree(params, find_model_dir(scene_dir), images_dir or scene_dir / "images", data)
+            agree = colours_agree(params, find_model_dir(scene_dir), photos_dir, data)
             return _run(_Job(scene, data, out_dir, t0, memory, agree), params, device, hooks)
         finally:
             photos.close()

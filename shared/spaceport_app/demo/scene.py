@@ -221,7 +221,7 @@ def generate_scene(
     world = build_world(seed, capture.layout)
     if capture.video is not None:
         cam = capture.cameras[0].intrinsics()
-        poses_by_name, _ = film(world, cam, capture.video, capture.orbit, seed, images / VIDEO_NAME)
+        poses_by_name = film(world, cam, capture.video, capture.orbit, seed, images / VIDEO_NAME)
         scene = DemoScene(root=out, seed=seed, cameras=dict.fromkeys(poses_by_name, cam), poses=poses_by_name)
         write_ground_truth(scene)
         log.info("demo_video_generated", frames=len(poses_by_name), seconds=round(time.perf_counter() - start, 2))

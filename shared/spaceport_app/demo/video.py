@@ -23,11 +23,11 @@ import structlog
 from spaceport_app.demo.capture import CAPTURES, Capture
 from spaceport_app.demo.render import render_view
 from spaceport_app.demo.scene import GROUND_TRUTH, DemoScene, write_ground_truth
+from spaceport_app.demo.video_take import VIDEO_NAME, frame_name
 from spaceport_app.demo.walk import walk_poses
 from spaceport_app.demo.world import build_world
 
-VIDEO = "walk.mp4"
-FRAME_NAME = "frame_{:06d}.jpg"
+VIDEO = VIDEO_NAME
 CRF = 18
 log = structlog.get_logger(__name__)
 
@@ -85,7 +85,7 @@ def generate_walk_video(
             encoder.kill()
             encoder.wait()
     partial.replace(out / VIDEO)
-    names = [FRAME_NAME.format(i) for i in range(frames)]
+    names = [frame_name(i) for i in range(frames)]
     scene = DemoScene(
         root=out, seed=seed, cameras=dict.fromkeys(names, cam), poses=dict(zip(names, poses, strict=True))
     )

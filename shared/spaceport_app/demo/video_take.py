@@ -21,7 +21,6 @@ from spaceport_app.demo.world import World
 
 VIDEO_NAME = "walk.mp4"
 FOURCC = "mp4v"  # MPEG-4 part 2, which OpenCV's wheels write without an external encoder
-DEPTH_SAMPLES = 9  # points of the stage whose image motion sets a frame's blur
 
 
 def frame_name(index: int) -> str:
@@ -89,7 +88,7 @@ def walk_pose(orbit: Orbit, u: float, phase: float) -> Pose:
 def blur_vector(cam: Intrinsics, start: Pose, end: Pose, focus: np.ndarray) -> np.ndarray:
     """The median image motion (pixels, [2]) of points around `focus` between two poses of one exposure."""
     offsets = np.linspace(-1.5, 1.5, 3)  # over the stage, where parallax adds to the motion
-    points = focus + np.array([[x, y, 0.0] for x in offsets for y in offsets])[:DEPTH_SAMPLES]
+    points = focus + np.array([[x, y, 0.0] for x in offsets for y in offsets])  # 3 x 3 across the stage
     moved = cam.project(end.to_camera(points)) - cam.project(start.to_camera(points))
     return np.median(moved, axis=0)
 
@@ -137,11 +136,9 @@ class VideoFile:
         self._writer.release()
 
 
-def film(
-    world: World, cam: Intrinsics, take: VideoTake, orbit: Orbit, seed: int, path: Path
-) -> tuple[dict[str, Pose], np.ndarray]:
-    """Render and encode the take to `path`; returns each frame's true pose (at mid-exposure, by the name the
-    frame extractor gives it) and the per-frame colour gains [frames, 3].
+def film(world: World, cam: Intrinsics, take: VideoTake, orbit: Orbit, seed: int, path: Path) -> dict[str, Pose]:
+    """Render and encode the take to `path`; returns each frame's true pose (at mid-exposure), by the name the
+    frame extractor gives it.
 
     Frames are ray-cast at one ray per pixel (the blur and the codec hide the aliasing) and blurred in the image
     along the scene's motion during the exposure, which ignores parallax within one exposure."""
@@ -164,7 +161,7 @@ def film(
             poses[frame_name(i)] = pose
     finally:
         video.close()
-    return poses, gains
+    return poses
 
 
 def _unit(angle: float) -> tuple[float, float]:
