@@ -8,8 +8,10 @@ scored on the trainer's held-out views with the pipeline's own scorer (the train
 GPU. The drop is against the full model (all SH bands, every splat), so `h0` counts what dropping SH costs
 too, and a variant leaving splats out counts what they were worth; bytes per splat are per splat of the
 input. `--views K` scores on K of the held-out views (evenly spaced) to make a sweep cheaper on a CPU; the
-full protocol is all of them. Each row has the bytes of every file and the encode time (without scoring).
-The JSON is rewritten after each variant.
+full protocol is all of them. `--ablate` also scores each variant with one attribute group at a time put
+back from the input (positions, rotations, scales, colours, opacities, higher SH): what each group's coding
+costs. Each row has the bytes of every file and the encode time (without scoring). The JSON is rewritten
+after each variant.
 """
 
 import argparse
@@ -29,6 +31,9 @@ from spaceport_compressor.fidelity import measure
 from spaceport_compressor.heldout import CloudScorer
 from spaceport_compressor.ply import read_ply
 from spaceport_splats.scoring import HeldoutScorer, heldout_scorer
+
+ABLATION_GROUPS = ("means", "quats", "log_scales", "f_dc", "opacity", "sh_rest")
+"""The attribute groups `--ablate` puts back one at a time (SplatCloud's fields)."""
 
 
 def _some_views(scorer: HeldoutScorer, count: int | None) -> HeldoutScorer:
@@ -50,6 +55,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of the renderer")
     parser.add_argument("--variant", action="append", required=True)
     parser.add_argument("--json", required=True, type=Path)
+    parser.add_argument("--ablate", action="store_true", help="also score with each attribute group restored")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="heldout-sweep-"))
@@ -76,8 +82,17 @@ def main() -> None:
         encoded = encode_sog(splats, ours_params(name))
         encode_seconds = time.perf_counter() - started
         decoded = decode_files(encoded.files)
-        fidelity = measure(splats.with_sh_bands(ours_params(name).sh_bands).take(encoded.order), decoded)
+        reference = splats.with_sh_bands(ours_params(name).sh_bands).take(encoded.order)
+        fidelity = measure(reference, decoded)
         psnr = scorer(decoded)
+        restored = (
+            {
+                group: scorer(dataclasses.replace(decoded, **{group: getattr(reference, group)}))
+                for group in ABLATION_GROUPS
+            }
+            if args.ablate
+            else {}
+        )
         rows.append(
             {
                 "variant": name,
@@ -89,6 +104,7 @@ def main() -> None:
                 "sh_rel_rmse": fidelity.sh_rel_rmse,
                 "psnr_decoded_db": psnr,
                 "drop_db": full - psnr,
+                "drop_recovered_db": {group: value - psnr for group, value in restored.items()},
                 "encode_seconds": encode_seconds,
                 "seconds": time.perf_counter() - started,
             }
