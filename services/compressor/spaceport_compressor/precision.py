@@ -33,7 +33,9 @@ QUAT_STEP_RAD = 2.0 / 255.0 / np.sqrt(2.0) * np.sqrt(3.0)
 
 
 def kept_splats(splats: SplatCloud, min_opacity: float) -> I64:
-    """Indices of the splats at least `min_opacity` opaque (sigmoid of the logit); all when it is 0."""
+    """Indices of the splats at least `min_opacity` opaque (sigmoid of the logit); all when it is 0.
+
+    At INVISIBLE_OPACITY these are exactly the splats whose opacity byte is at least 1, for float32 logits."""
     if min_opacity <= 0:
         return np.arange(splats.count, dtype=np.int64)
     logit = np.log(min_opacity / (1.0 - min_opacity))

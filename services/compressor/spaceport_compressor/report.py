@@ -26,6 +26,9 @@ class CompressReport(BaseModel):
     metrics: CompressMetrics
     params: CompressParams
     input_rows: int
+    faint_splats: int = 0
+    """Valid splats left out as less opaque than `params.min_opacity` (by default those whose opacity byte would
+    be 0, which no reader draws); `metrics.dropped_splats` counts them together with the bad rows."""
     files: tuple[FileSize, ...]
     palette_size: int | None = None
     palette_backend: str = ""

@@ -29,6 +29,30 @@ def coloured_sphere(n: int = 6000, seed: int = 3) -> SplatCloud:
     )
 
 
+def with_faint_splats(n: int, byte: int, seed: int = 4) -> SplatCloud:
+    """`coloured_sphere()` with colours and log-scales on coarse grids (so a codebook holds each value exactly)
+    and `n` splats in the front corners of its box (outside it, in view), each the sphere's brightest colour and
+    largest scale, with opacity byte `byte`."""
+    sphere = coloured_sphere()
+    f_dc = np.round(sphere.f_dc * 16) / 16
+    log_scales = np.round(sphere.log_scales * 8) / 8
+    rng = np.random.default_rng(seed)
+    alpha = max(byte, 0.38) / 255  # byte 0: alpha 0.38/255, just under the rounding edge
+    faint = SplatCloud(
+        means=(rng.uniform(0.6, 0.95, (n, 3)) * np.column_stack([rng.choice([-1, 1], (n, 2)), np.ones(n)])).astype(
+            np.float32
+        ),
+        quats=rng.normal(size=(n, 4)).astype(np.float32),
+        log_scales=np.full((n, 3), log_scales.max(), np.float32),
+        f_dc=np.tile(f_dc[np.argmax(f_dc.sum(1))], (n, 1)).astype(np.float32),
+        opacity=np.full(n, np.log(alpha / (1 - alpha)), np.float32),
+        sh_rest=np.zeros((n, 0), np.float32),
+    )
+    parts = [(sphere.means, faint.means), (sphere.quats, faint.quats), (log_scales, faint.log_scales)]
+    parts += [(f_dc, faint.f_dc), (sphere.opacity, faint.opacity), (sphere.sh_rest[:, :0], faint.sh_rest)]
+    return SplatCloud(*(np.concatenate(pair).astype(np.float32) for pair in parts))
+
+
 TRIMMED = CompressParams(
     position_tolerance=0.2, rotation_tolerance=0.2, scale_levels=64, color_levels=64, weighted_palette=True
 )
@@ -43,11 +67,17 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> RenderSession:
     write_ply(ply, coloured_sphere())
     compress(ply, TeeSink(FolderSink(work / "sog"), ZipSink(work / "scene.sog")))
     compress(ply, ZipSink(work / "trimmed.sog"), TRIMMED)
+    for name, byte in (("faint", 0), ("dim", 16)):
+        write_ply(work / f"{name}.ply", with_faint_splats(3000, byte))
+    compress(work / "faint.ply", ZipSink(work / "faint_left_out.sog"))
+    compress(work / "faint.ply", ZipSink(work / "faint_kept.sog"), CompressParams(min_opacity=0.0))
+    compress(work / "dim.ply", ZipSink(work / "dim.sog"))
     assets = {
         "ply": ply,
         "bundle": work / "scene.sog",
         "folder": work / "sog" / "meta.json",
         "trimmed": work / "trimmed.sog",
+        **{name: work / f"{name}.sog" for name in ("faint_left_out", "faint_kept", "dim")},
     }
     return render_assets(assets, Camera(position=(0.0, 0.6, 3.2)), work)
 
@@ -87,3 +117,13 @@ def test_trimmed_sog_renders_like_the_source_ply(session: RenderSession) -> None
     trimmed = session.frames["trimmed"].pixels.astype(np.int32)
     source = session.frames["ply"].pixels.astype(np.int32)
     assert np.abs(trimmed - source).mean() < 3.0
+
+
+def test_splats_left_out_as_invisible_draw_nothing(session: RenderSession) -> None:
+    """The default SOG leaves out 3,000 splats whose opacity byte is 0; the engine draws the SOG that keeps them
+    (same codebooks) to the same pixels, while the same splats at byte 16 do show."""
+    left_out = session.frames["faint_left_out"].pixels.astype(np.int32)
+    kept = session.frames["faint_kept"].pixels.astype(np.int32)
+    dim = session.frames["dim"].pixels.astype(np.int32)
+    assert np.array_equal(left_out, kept)
+    assert (np.abs(dim - left_out).sum(axis=2) > 10).mean() > 0.05  # 20 % of the pixels when measured

@@ -90,7 +90,7 @@ def test_not_a_ply_is_refused(tmp_path: Path) -> None:
 
 
 def test_nan_and_inf_rows_are_dropped_and_counted(scene_sh0: SplatCloud, tmp_path: Path) -> None:
-    """Rows with NaN or Inf anywhere (or a zero rotation) are dropped; the count is reported."""
+    """Rows with NaN or Inf anywhere (or a zero rotation) are dropped; the count is reported with the invisible."""
     means, scales, quats = scene_sh0.means.copy(), scene_sh0.log_scales.copy(), scene_sh0.quats.copy()
     means[[3, 10], 1] = np.nan
     scales[20, 2] = -np.inf
@@ -101,7 +101,8 @@ def test_nan_and_inf_rows_are_dropped_and_counted(scene_sh0: SplatCloud, tmp_pat
     loaded = read_ply(path)
     assert (loaded.rows, loaded.dropped, loaded.splats.count) == (2000, 4, 1996)
     report = compress(path, FolderSink(tmp_path / "sog"))
-    assert report.metrics.dropped_splats == 4 and report.metrics.splats == 1996
+    assert report.faint_splats == 1 and report.metrics.splats == 1995  # scene_sh0 holds one invisible splat
+    assert report.metrics.dropped_splats == 4 + 1
     assert report.input_rows == 2000
 
 

@@ -25,7 +25,7 @@ def test_meta_json_is_minified_v2_in_the_reference_key_order(encoded_sh3: Encode
     raw = dict(encoded_sh3.files)["meta.json"]
     doc = json.loads(raw)
     assert list(doc) == META_KEYS and doc["version"] == 2 and b", " not in raw and b": " not in raw
-    assert doc["count"] == 3000 and doc["shN"]["bands"] == 3
+    assert doc["count"] == encoded_sh3.order.size == 2999 and doc["shN"]["bands"] == 3  # one splat is invisible
     for key in ("scales", "sh0", "shN"):
         assert len(doc[key]["codebook"]) == 256 and doc[key]["codebook"] == sorted(doc[key]["codebook"])
     assert doc["means"]["files"] == ["means_l.webp", "means_u.webp"]
@@ -36,17 +36,18 @@ def test_meta_json_is_minified_v2_in_the_reference_key_order(encoded_sh3: Encode
 def test_textures_share_one_size_and_pad_with_zero(encoded_sh3: EncodedSog) -> None:
     """Per-splat images are W x H (multiples of 4) with texels past N all zero; the atlas is 64*C wide."""
     files = dict(encoded_sh3.files)
-    width, height = texture_size(3000)
+    n = encoded_sh3.meta.count
+    width, height = texture_size(n)
     assert (width, height) == (56, 56)
     for name in ("means_l.webp", "means_u.webp", "scales.webp", "quats.webp", "sh0.webp", "shN_labels.webp"):
         texels = decode_webp(files[name]).reshape(-1, 4)
         assert texels.shape[0] == width * height, name
-        assert not texels[3000:].any(), name
-        assert (texels[:3000, 3] > 0).any(), name
+        assert not texels[n:].any(), name
+        assert (texels[:n, 3] > 0).any(), name
     atlas = decode_webp(files["shN_centroids.webp"])
     count = encoded_sh3.meta.shN.count  # type: ignore[union-attr]
     assert atlas.shape == (-(-count // 64), 64 * 15, 4)
-    tags = decode_webp(files["quats.webp"]).reshape(-1, 4)[:3000, 3]
+    tags = decode_webp(files["quats.webp"]).reshape(-1, 4)[:n, 3]
     assert set(np.unique(tags)) <= {252, 253, 254, 255}
 
 

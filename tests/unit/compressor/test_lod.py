@@ -15,6 +15,7 @@ from spaceport_compressor.lod_meta import LodFormatError, LodNode, leaf_runs, re
 from spaceport_compressor.lod_reader import read_streamed_sog
 from spaceport_compressor.lod_writer import StreamedSog, write_streamed_if_large, write_streamed_sog
 from spaceport_compressor.matching import match_by_position
+from spaceport_compressor.quantize import encode_opacity
 from spaceport_compressor.sink import FolderSink
 from spaceport_compressor.splats import SplatCloud
 from spaceport_compressor.synthetic import synthetic_splats
@@ -69,13 +70,15 @@ def test_merge_matches_moments() -> None:
     assert np.isclose(1 / (1 + np.exp(-merged.opacity[0])), conserved, rtol=1e-4)
 
 
-def test_manifest_format(written: tuple[Path, StreamedSog]) -> None:
-    """lod-meta.json has splat-transform's keys, level-named SOG folders, and counts that add up."""
+def test_manifest_format(scene: SplatCloud, written: tuple[Path, StreamedSog]) -> None:
+    """lod-meta.json has splat-transform's keys, level-named SOG folders, and counts that add up (level 0: the
+    visible splats)."""
     folder, result = written
     doc = json.loads((folder / "lod-meta.json").read_text())
     assert list(doc) == ["version", "asset", "count", "counts", "lodLevels", "lodErrors", "filenames", "tree"]
     assert doc["version"] == 1 and doc["lodErrors"] is False and doc["lodLevels"] == len(doc["counts"]) >= 3
-    assert doc["count"] == sum(doc["counts"]) and doc["counts"][0] == 20_000
+    visible = int((encode_opacity(scene.opacity) > 0).sum())
+    assert doc["count"] == sum(doc["counts"]) and doc["counts"][0] == visible < 20_000
     for name in doc["filenames"]:
         level, index = name.removesuffix("/meta.json").split("_")
         assert int(level) < doc["lodLevels"] and (folder / name).is_file() and int(index) >= 0
@@ -157,10 +160,11 @@ def test_failed_write_leaves_nothing(scene: SplatCloud, tmp_path: Path) -> None:
 
 
 def test_streamed_sog_only_from_the_threshold(ply_sh0: Path, tmp_path: Path) -> None:
-    """Below `lod_threshold` (or with it None) nothing is written; at it, the folder with its manifest."""
-    for threshold in (2001, None):
-        assert write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=threshold), 2000) is None
+    """Below `lod_threshold` kept splats (or with it None) nothing is written; at it, the folder with its manifest."""
+    kept = 1999  # scene_sh0: 2,000 splats, one invisible
+    for threshold in (kept + 1, None):
+        assert write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=threshold), kept) is None
         assert not (tmp_path / "lod").exists()
-    written = write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=2000), 2000)
+    written = write_streamed_if_large(ply_sh0, tmp_path / "lod", CompressParams(lod_threshold=kept), kept)
     assert written is not None and (tmp_path / "lod" / "lod-meta.json").is_file()
-    assert written.meta.counts[0] == 2000
+    assert written.meta.counts[0] == kept

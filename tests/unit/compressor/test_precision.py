@@ -10,6 +10,7 @@ from spaceport_compressor.compression import compress
 from spaceport_compressor.decoder import decode_files
 from spaceport_compressor.encoder import encode_sog
 from spaceport_compressor.fidelity import rotation_error_deg
+from spaceport_compressor.layout import decode_webp
 from spaceport_compressor.ply import read_ply
 from spaceport_compressor.precision import middle_scale
 from spaceport_compressor.quantize import encode_opacity
@@ -35,12 +36,13 @@ def _larger(scene: SplatCloud, factor: float) -> SplatCloud:
     )
 
 
-def test_zero_settings_change_nothing(scene_sh0: SplatCloud) -> None:
-    """With no splat left out, zero tolerances and 256 levels give the same files as no trim at all."""
+def test_default_trims_only_the_invisible_splats(scene_sh0: SplatCloud) -> None:
+    """Zero tolerances and 256 levels change nothing: the defaults give the visible splats' untrimmed files."""
     neutral = CompressParams(min_opacity=0.0, position_tolerance=0.0, rotation_tolerance=0.0)
     visible = scene_sh0.take(np.flatnonzero(encode_opacity(scene_sh0.opacity) > 0))
+    assert visible.count < scene_sh0.count  # the seeded scene holds a splat drawn with alpha 0
     assert encode_sog(visible, neutral).files == encode_sog(visible, CompressParams()).files
-    assert encode_sog(scene_sh0, neutral).files == encode_sog(scene_sh0, CompressParams()).files
+    assert encode_sog(scene_sh0, CompressParams()).files == encode_sog(visible, neutral).files
 
 
 def test_invisible_opacity_leaves_out_only_the_splats_drawn_with_alpha_zero(scene_sh0: SplatCloud) -> None:
@@ -50,10 +52,39 @@ def test_invisible_opacity_leaves_out_only_the_splats_drawn_with_alpha_zero(scen
     scene = SplatCloud(
         scene_sh0.means, scene_sh0.quats, scene_sh0.log_scales, scene_sh0.f_dc, opacity, scene_sh0.sh_rest
     )
-    encoded = encode_sog(scene, CompressParams(min_opacity=INVISIBLE_OPACITY))
+    encoded = encode_sog(scene, CompressParams())
+    assert CompressParams().min_opacity == INVISIBLE_OPACITY
     visible = np.flatnonzero(encode_opacity(opacity) > 0)
     assert np.array_equal(np.sort(encoded.order), visible)
     assert encoded.files == encode_sog(scene.take(visible), CompressParams(min_opacity=0.0)).files
+    everything = encode_sog(scene, CompressParams(min_opacity=0.0))
+    alpha_bytes = decode_webp(dict(everything.files)["sh0.webp"]).reshape(-1, 4)[: scene.count, 3]
+    left_out = ~np.isin(everything.order, encoded.order)  # [N] in texel order
+    assert left_out.sum() >= scene.count // 7 and not alpha_bytes[left_out].any() and alpha_bytes[~left_out].all()
+
+
+def test_invisible_boundary_is_exact_for_float32_logits() -> None:
+    """Around the threshold every float32 logit is kept exactly when its opacity byte is at least 1 (then 1)."""
+    centre = np.float32(np.log(INVISIBLE_OPACITY / (1.0 - INVISIBLE_OPACITY)))
+    steps = np.arange(-64, 65, dtype=np.int32)
+    logits = (centre.view(np.int32) - steps).view(np.float32)  # negative floats: a larger int is more negative
+    assert np.all(np.diff(logits) > 0)
+    n = logits.size
+    cloud = SplatCloud(
+        np.column_stack([np.arange(n), np.zeros(n), np.zeros(n)]).astype(np.float32),
+        np.tile(np.float32([1, 0, 0, 0]), (n, 1)),
+        np.full((n, 3), -4.0, np.float32),
+        np.zeros((n, 3), np.float32),
+        logits,
+        np.zeros((n, 0), np.float32),
+    )
+    kept = np.zeros(n, bool)
+    kept[encode_sog(cloud, CompressParams()).order] = True
+    byte = encode_opacity(logits)
+    assert 0 < kept.sum() < n
+    assert np.array_equal(kept, byte > 0)
+    first = np.argmax(kept)
+    assert byte[first] == 1 and byte[first - 1] == 0
 
 
 def test_position_error_stays_within_the_tolerance(scene_sh0: SplatCloud) -> None:

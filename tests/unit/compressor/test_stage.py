@@ -97,8 +97,9 @@ def test_trained_model_becomes_a_stored_sog(ply_sh3: Path, local_store: LocalSto
     for uri in (data.meta_uri, data.sog_uri, data.report_uri, *data.webp_uris):
         assert local_store.exists(local_store.key_of(uri)), uri  # type: ignore[arg-type]
     bundle = local_store.root / local_store.key_of(data.sog_uri)  # type: ignore[arg-type]
-    assert read_sog(bundle).count == 3000
+    assert read_sog(bundle).count == data.metrics.splats == 2999  # one of the 3,000 is invisible, left out
     report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(data.report_uri)))
+    assert report.faint_splats == data.metrics.dropped_splats == 1
     assert report.metrics == data.metrics and report.fidelity is not None
     assert data.metrics.fidelity is not None and data.metrics.fidelity.psnr_drop_db is None
     assert data.metrics.ratio > 5 and data.metrics.webp_files == 7 and data.metrics.sh_bands == 3
@@ -180,7 +181,7 @@ def test_heldout_scorer_gives_the_psnr_drop(ply_sh0: Path, local_store: LocalSto
         ),
         "job-psnr",
     )
-    assert isinstance(done, Compressed) and scored == [2000, 2000]
+    assert isinstance(done, Compressed) and scored == [2000, done.data.metrics.splats] == [2000, 1999]
     report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
     assert report.fidelity is not None and report.fidelity.psnr_original_db is not None
     drop = done.data.metrics.fidelity.psnr_drop_db  # type: ignore[union-attr]
@@ -229,14 +230,15 @@ def test_a_format_named_twice_is_refused() -> None:
 
 
 def test_large_model_also_gets_a_streamed_sog(ply_sh0: Path, local_store: LocalStore, settings: Settings) -> None:
-    """At lod_threshold the stage stores lod/lod-meta.json with its chunk SOGs, named in the event and report."""
+    """At lod_threshold kept splats the stage stores lod/lod-meta.json with its chunk SOGs, named in the event and
+    report; the streamed SOG leaves out the same invisible splat as the SOG."""
     local_store.put_file("jobs/job-lod/trainer/model.ply", ply_sh0)
-    params = CompressParams(lod_threshold=2000, lod_coarsest=500)
+    params = CompressParams(lod_threshold=1999, lod_coarsest=500)  # scene_sh0: 2,000 splats, 1,999 visible
     event = model_trained("job-lod", local_store.uri("jobs/job-lod/trainer/model.ply"), params)
     done = final(run_stage([event], local_store, settings), "job-lod")
     assert isinstance(done, Compressed), done
     assert done.data.lod_uri is not None and done.data.lod_uri.endswith("/compressor/lod/lod-meta.json")
     meta, levels = read_streamed_sog(Path(unquote(urlparse(done.data.lod_uri).path)))
-    assert levels[0].count == 2000 and len(levels) >= 2
+    assert levels[0].count == done.data.metrics.splats == 1999 and len(levels) >= 2
     report = CompressReport.model_validate_json(local_store.get_bytes(local_store.key_of(done.data.report_uri)))
     assert report.lod_counts == meta.counts and report.lod_files[-1].name == "lod-meta.json"
