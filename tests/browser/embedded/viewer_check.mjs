@@ -13,7 +13,8 @@ try {
   await page.goto(url);
   try {
     await page.waitForFunction(() => window.spaceportViewer
-      && (window.spaceportViewer.frames >= 5 || window.spaceportViewer.state === 'error'), null, { timeout: 90000 });
+      && ((window.spaceportViewer.frames >= 5 && window.spaceportViewer.drawn > 0)
+        || window.spaceportViewer.state === 'error'), null, { timeout: 90000 });
   } catch (err) {
     result.consoleErrors.push(String(err));
   }

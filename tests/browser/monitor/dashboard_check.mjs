@@ -27,7 +27,8 @@ try {
   result.criteria = await page.$$eval('#criteria tbody tr', (rows) => rows.map((r) => ({ name: r.dataset.criterion, outcome: r.dataset.outcome })));
   result.stages = await page.$$eval('#timeline tbody tr', (rows) => rows.map((r) => r.dataset.stage));
   await page.waitForFunction(() => window.spaceportViewer
-    && (window.spaceportViewer.frames >= 5 || window.spaceportViewer.state === 'error'), null, { timeout: 90000 });
+    && ((window.spaceportViewer.frames >= 5 && window.spaceportViewer.drawn > 0)
+        || window.spaceportViewer.state === 'error'), null, { timeout: 90000 });
   result.viewer = await page.evaluate(() => ({ ...window.spaceportViewer }));
   await page.locator('#splat').screenshot({ path: join(outDir, 'splat.png') });
   await page.screenshot({ path: join(outDir, 'job.png'), fullPage: true });

@@ -29,7 +29,7 @@ function orbit(pc, app, camera, canvas, center, radius) {
 }
 
 export async function showSplat(canvas, url, status, flipButton) {
-  window.spaceportViewer = { state: 'loading', frames: 0, error: null };
+  window.spaceportViewer = { state: 'loading', frames: 0, drawn: 0, error: null };
   setState(status, 'loading engine');
   let pc;
   try {
@@ -61,6 +61,7 @@ export async function showSplat(canvas, url, status, flipButton) {
     flipButton.addEventListener('click', () => splat.rotateLocal(0, 0, 180));
     app.on('frameend', () => {
       window.spaceportViewer.frames += 1;
+      window.spaceportViewer.drawn = app.stats.frame.gsplats;  // a streamed model's stays 0 until a chunk arrives
       if (window.spaceportViewer.state !== 'rendering') setState(status, 'rendering');
     });
     setState(status, 'loaded');
