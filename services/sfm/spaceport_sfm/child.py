@@ -22,6 +22,7 @@ from spaceport_sfm.colmap_options import guided_matching_applies, uses_gpu
 from spaceport_sfm.features import extract
 from spaceport_sfm.mapping import refine_principal_point, run_mapper
 from spaceport_sfm.matching import match
+from spaceport_sfm.parent_watch import die_with_parent
 from spaceport_sfm.protocol import ChildFailure, ChildProgress, ChildRequest, ChildResult, ChildStep
 from spaceport_sfm.report import PrincipalPointCheck
 from spaceport_sfm.statistics import database_stats, matched_pair_count, summarize
@@ -120,6 +121,7 @@ def _write(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one attempt described by a request file; write its result file."""
+    die_with_parent()
     request_path, result_path = (Path(a) for a in (argv or sys.argv[1:]))
     configure_logging("info", "json", stream=sys.stderr)
     pycolmap.logging.minloglevel = 0

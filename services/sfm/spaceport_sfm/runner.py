@@ -17,6 +17,7 @@ import structlog
 from pydantic import ValidationError
 
 from spaceport_sfm.errors import SfmCancelled, SfmError
+from spaceport_sfm.parent_watch import PARENT_ENV
 from spaceport_sfm.protocol import ChildFailure, ChildProgress, ChildRequest, ChildResult, ChildStep
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,7 @@ def run_child(
             stdout=subprocess.PIPE,
             stderr=log_file,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", PARENT_ENV: str(os.getpid())},
         )
     lines: queue.Queue[ChildProgress] = queue.Queue()
     reader = threading.Thread(target=_read_progress, args=(process.stdout, lines), daemon=True)
