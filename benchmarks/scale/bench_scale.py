@@ -153,7 +153,7 @@ def _save(row: dict[str, Any]) -> None:
         rows = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
         key = (row["scene"], row["preset"], row["device"])
         rows = [r for r in rows if (r["scene"], r["preset"], r["device"]) != key] + [row]
-        rows.sort(key=lambda r: (r["device"], r["preset"], r["scene"] == "video", r["photos"]))
+        rows.sort(key=lambda r: (r["device"], r["preset"], r["scene"].startswith("video"), r["photos"] or 0))
         RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
 
 
@@ -186,7 +186,7 @@ def fits(rows: list[dict[str, Any]]) -> str:
         group = [
             r
             for r in rows
-            if (r["preset"], r["device"]) == (preset, device) and r["scene"] != "video" and r["succeeded"]
+            if (r["preset"], r["device"]) == (preset, device) and not r["scene"].startswith("video") and r["succeeded"]
         ]
         past = [r for r in group if r["photos"] > EXHAUSTIVE_LIMIT]
         if len(group) < 2:
