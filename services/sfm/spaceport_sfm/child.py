@@ -75,7 +75,9 @@ def run(request: ChildRequest) -> ChildResult:
         emit("mapping", count / max(len(names), 1), f"{count} images registered")
 
     def map_and_refine() -> tuple[list[pycolmap.Reconstruction], PrincipalPointCheck | None]:
-        models = run_mapper(database, request.images_dir, work / "mapper", params, threads, on_registered)
+        models = run_mapper(
+            database, request.images_dir, work / "mapper", params, threads, on_registered, len(request.image_names)
+        )
         if not (models and params.refine_principal_point):
             return models, None
         best, check = refine_principal_point(models[0], threads)

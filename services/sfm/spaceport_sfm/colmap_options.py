@@ -66,25 +66,33 @@ GPU_GLOBAL_BA_RATIO = 2.0
 fox's pose error (0.238 deg against 0.246) and cut its mapping from 26 s to 18 s (H200, benchmarks/sfm)."""
 
 
-def global_ba_ratio(params: SfmParams) -> float:
-    """The job's global bundle-adjustment growth ratio, or this build's default."""
+LARGE_SCENE_GLOBAL_BA_RATIO = 1.4
+"""On a CPU build, for more photos than `exhaustive_max_images`: global bundle adjustment is most of mapping there
+and grows faster than the photos (the 500-photo courtyard walk, 2-vCPU VM: 445 s of mapping at 1.1, 246 s at 1.4,
+poses as close to the truth, 0.098 against 0.117 deg median; benchmarks/scale/RESULTS.md)."""
+
+
+def global_ba_ratio(params: SfmParams, images: int) -> float:
+    """The job's global bundle-adjustment growth ratio, or this build's default for `images` photos."""
     if params.ba_global_frames_ratio is not None:
         return params.ba_global_frames_ratio
-    return GPU_GLOBAL_BA_RATIO if uses_gpu() else COLMAP_GLOBAL_BA_RATIO
+    if uses_gpu():
+        return GPU_GLOBAL_BA_RATIO
+    return LARGE_SCENE_GLOBAL_BA_RATIO if images > params.exhaustive_max_images else COLMAP_GLOBAL_BA_RATIO
 
 
 MapperOptions = TypeVar("MapperOptions", pycolmap.IncrementalPipelineOptions, pycolmap.GlobalPipelineOptions)
 
 
-def mapper_options(options: MapperOptions, params: SfmParams, threads: int) -> MapperOptions:
-    """COLMAP's mapper settings, seeded, with small secondary models kept for the diagnostics; on a CUDA
-    build, bundle adjustment on the GPU when the job asks for it."""
+def mapper_options(options: MapperOptions, params: SfmParams, threads: int, images: int) -> MapperOptions:
+    """COLMAP's mapper settings for `images` photos, seeded, with small secondary models kept for the
+    diagnostics; on a CUDA build, bundle adjustment on the GPU when the job asks for it."""
     options.num_threads = threads
     options.random_seed = 0
     options.min_model_size = MIN_MODEL_SIZE
     options.multiple_models = True
     if isinstance(options, pycolmap.IncrementalPipelineOptions):
-        ratio = global_ba_ratio(params)
+        ratio = global_ba_ratio(params, images)
         options.ba_global_frames_ratio = ratio
         options.ba_global_points_ratio = ratio
         options.ba_use_gpu = params.ba_use_gpu and uses_gpu()

@@ -27,14 +27,16 @@ def run_mapper(
     params: SfmParams,
     threads: int,
     on_registered: Callable[[int], None],
+    images: int,
 ) -> list[pycolmap.Reconstruction]:
-    """Every model the mapper built, largest (most registered images) first; empty when none."""
+    """Every model the mapper built from `images` photos, largest (most registered images) first; empty when
+    none."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if params.mapper == "global":
-        options = mapper_options(pycolmap.GlobalPipelineOptions(), params, threads)
+        options = mapper_options(pycolmap.GlobalPipelineOptions(), params, threads, images)
         models = pycolmap.global_mapping(database, images_dir, out_dir, options=options)
     else:
-        incremental = mapper_options(pycolmap.IncrementalPipelineOptions(), params, threads)
+        incremental = mapper_options(pycolmap.IncrementalPipelineOptions(), params, threads, images)
         models = pycolmap.incremental_mapping(
             database, images_dir, out_dir, options=incremental, next_image_callback=_Counter(on_registered)
         )

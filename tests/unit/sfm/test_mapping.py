@@ -53,7 +53,7 @@ def test_both_mappers_register_every_frame(tmp_path: Path, mapper: str) -> None:
     synthetic_database(tmp_path, pp_offset=0.0)
     registered: list[int] = []
     models = run_mapper(
-        tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(mapper=mapper), 2, registered.append
+        tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(mapper=mapper), 2, registered.append, 20
     )
     assert len(models) == 1 and models[0].num_reg_images() == 20
     assert mapper == "global" or registered[-1] >= 18
@@ -62,7 +62,7 @@ def test_both_mappers_register_every_frame(tmp_path: Path, mapper: str) -> None:
 def test_refining_the_principal_point_removes_the_rotation_bias(tmp_path: Path) -> None:
     """A 12 px principal-point offset biases rotations; the final refinement finds it and removes the bias."""
     truth = synthetic_database(tmp_path, pp_offset=12.0)
-    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None)[0]
+    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None, 20)[0]
     before = compare_poses(poses_of(model), poses_of(truth)).median_rotation_error_deg
     refined, check = refine_principal_point(model, 2)
     after = compare_poses(poses_of(refined), poses_of(truth)).median_rotation_error_deg
@@ -74,7 +74,7 @@ def test_refining_the_principal_point_removes_the_rotation_bias(tmp_path: Path) 
 def test_a_principal_point_that_moves_too_far_is_reverted(tmp_path: Path) -> None:
     """A refinement moving the principal point beyond 2% of the image size is not kept."""
     synthetic_database(tmp_path, pp_offset=40.0)
-    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None)[0]
+    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None, 20)[0]
     kept, check = refine_principal_point(model, 2)
     camera = next(iter(kept.cameras.values()))
     assert not check.applied and check.shift_px > check.limit_px == PRINCIPAL_POINT_LIMIT * WIDTH
@@ -84,6 +84,6 @@ def test_a_principal_point_that_moves_too_far_is_reverted(tmp_path: Path) -> Non
 def test_few_images_keep_the_centred_principal_point(tmp_path: Path) -> None:
     """With fewer than 15 registered images the principal point is left at the centre."""
     synthetic_database(tmp_path, pp_offset=12.0, frames=8)
-    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None)[0]
+    model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None, 20)[0]
     kept, check = refine_principal_point(model, 2)
     assert not check.applied and kept is model and "not refined" in check.note
