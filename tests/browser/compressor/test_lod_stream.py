@@ -26,15 +26,18 @@ LEVEL = re.compile(r"/(\d+)_\d+/[^/]+\.webp$")
 
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[StreamedSog, StreamSession]:
-    """A synthetic model written as a streamed SOG, then loaded by the engine with no splat budget (so it wants
-    level 0 wherever the view does) and coarser levels allowed while finer ones load."""
+    """A synthetic model written as a streamed SOG, then loaded by the engine over an emulated 10 Mbit/s link with no
+    splat budget (so it wants level 0 wherever the view does) and coarser levels allowed while finer ones load."""
     work = tmp_path_factory.mktemp("lod-stream")
     params = CompressParams(sh_bands=0, lod_coarsest=16_384)
     written = write_streamed_sog(
         synthetic_splats(SPLATS, sh_bands=0, seed=5), FolderSink(work / "lod"), params, ChunkParams(64 * 1024)
     )
     finest = written.meta.counts[0]  # the visible splats: those drawn with alpha 0 are left out
-    view = StreamView(Camera(position=(0.0, 2.0, 12.0), size=(400, 300)), budget=0, until_splats=finest)
+    # a 10 Mbit/s link: unthrottled loopback can deliver every level before a loaded machine draws its first frame
+    view = StreamView(
+        Camera(position=(0.0, 2.0, 12.0), size=(400, 300)), budget=0, until_splats=finest, throttle_mbps=10.0
+    )
     session = stream_lod(work / "lod" / "lod-meta.json", view, work)
     return written, session
 
@@ -73,7 +76,9 @@ def test_coarse_level_comes_first(streamed: tuple[StreamedSog, StreamSession]) -
         "drawn": drawn,
     }
     print(json.dumps(figures))  # the figures, for RESULTS.md (pytest -s)
-    assert arrivals[0][0] == len(counts) - 1, arrivals[:5]
+    # the engine may ask for two coarse levels at once, in either order: what must hold is that no file of level 0
+    # comes before the coarsest level has arrived whole
+    assert min(arrivals, key=lambda a: a[1])[0] != 0, arrivals[:5]
     assert coarse_done <= finest_first, figures
     assert drawn[0]["splats"] <= counts[1] and drawn[0]["ms"] < finest_first, figures
     assert drawn[-1]["splats"] == counts[0], figures
