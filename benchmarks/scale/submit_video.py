@@ -13,7 +13,6 @@ import argparse
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,29 +21,18 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
-from bench_scale import _pose, _save, scene_for
-from moto.server import ThreadedMotoServer
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
-from spaceport_app.demo.scene import load_ground_truth
+from bench_scale import _pose, _save, scene_for  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+from spaceport.storage import download_dir, open_store  # noqa: E402
+from spaceport_app.demo.scene import load_ground_truth  # noqa: E402
+from tests.support.services import free_port  # noqa: E402
 
 BUCKET = "spaceport"
 STAGES = ("sfm", "trainer", "compressor", "monitor")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _download(s3: Any, prefix: str, folder: Path) -> None:
-    """Every object under `prefix` into `folder` (keys relative to the prefix)."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
-        for item in page.get("Contents", []):
-            target = folder / item["Key"][len(prefix) :]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(BUCKET, item["Key"], str(target))
 
 
 def _wait_until_consuming(work: Path, stages: tuple[str, ...], timeout_s: float = 180.0) -> None:
@@ -70,14 +58,11 @@ def main() -> None:
     else:
         video, truth, _ = scene_for(args.scenes, None)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
-    s3.create_bucket(Bucket=BUCKET)
+    store = open_store(f"s3://{BUCKET}/", endpoint_url=endpoint, access_key="k", secret_key="s", create_bucket=True)
     work = Path(tempfile.mkdtemp(prefix="submit-video-"))
     exchange = f"spaceport-bench-{uuid.uuid4().hex[:8]}"  # its own exchange and queues: no other worker takes its jobs
     env = {
@@ -93,7 +78,7 @@ def main() -> None:
         "SPACEPORT_MONITOR_S3_ACCESS_KEY": "k",
         "SPACEPORT_MONITOR_S3_SECRET_KEY": "s",
         "SPACEPORT_MONITOR_DATABASE_URL": f"sqlite:///{work / 'monitor.db'}",
-        "SPACEPORT_MONITOR_PORT": str(_free_port()),
+        "SPACEPORT_MONITOR_PORT": str(free_port()),
         "SPACEPORT_MONITOR_QUEUE_NAME": f"monitor-{exchange}",
     }
     spaceport = str(Path(sys.executable).with_name("spaceport"))
@@ -130,7 +115,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(submitted.stdout[-3000:], submitted.stderr[-3000:], sep="\n")
         out = work / "job"
-        _download(s3, f"jobs/{job}/", out)
+        download_dir(store, f"jobs/{job}/", out)
     finally:
         for worker in workers:
             worker.terminate()
