@@ -7,16 +7,13 @@
 # VARIANTS overrides the list (names as in variants.py). $OUT gets sweep.json, log.txt and the job's reports.
 set -uo pipefail
 OUT=${OUT:-/tmp/sweep-out}
-W=/tmp/spaceport-gpu
-SITE=$W/site
-export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16 PYTHONUNBUFFERED=1 CUDA_VISIBLE_DEVICES=0
-export TORCH_EXTENSIONS_DIR=$W/torch_ext SPACEPORT_THREADS=0
-mkdir -p "$W" "$OUT"
+source benchmarks/gpu/site.sh
+export SPACEPORT_THREADS=0
+mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-source benchmarks/gpu/site.sh
 install_site || exit 1
-export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor
+export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 python3 -c "from gsplat.cuda._backend import _C; assert _C is not None" || exit 1
 job=$(ls -d "$W"/fox-sweep/jobs/*/ 2>/dev/null | head -1)
 if [ -z "$job" ] || [ ! -f "$job/trainer/model.ply" ]; then  # a warm machine keeps the model of an earlier call

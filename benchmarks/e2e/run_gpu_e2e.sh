@@ -11,18 +11,15 @@
 # sparse model, on the same machine: benchmarks/trainer/run_gpu.sh first (see run_gpu_protocols.sh).
 set -uo pipefail
 OUT=${OUT:-/tmp/e2e-out}
-W=/tmp/spaceport-gpu
-SITE=$W/site
-export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16 PYTHONUNBUFFERED=1 CUDA_VISIBLE_DEVICES=0
-export TORCH_EXTENSIONS_DIR=$W/torch_ext SPACEPORT_THREADS=0
-mkdir -p "$W" "$OUT"
+source benchmarks/gpu/site.sh
+export SPACEPORT_THREADS=0
+mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 echo "cpus: $(nproc)"
 
-source benchmarks/gpu/site.sh
 install_site || exit 1
-export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor
+export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 # SfM on the GPU when `.gpu-a/` (benchmarks/gpu/prepare_pycolmap_cuda.sh) came in this call or an earlier one
 if [ -d .gpu-a ] || [ -f "$W/pycolmap-cuda/.installed" ]; then
     install_pycolmap_cuda || exit 1

@@ -1,5 +1,13 @@
-# Sourced by the GPU benchmark scripts: install the carried wheels once per machine into $SITE and, when the
-# carried `.jit/gsplat_cuda.so.xz` is there (SAVE_JIT=1 brings one back), use it instead of compiling gsplat.
+# Sourced by the GPU benchmark scripts (from the repository root): the device machine's working folder, build
+# settings and our packages' path, which every script shares; then install the carried wheels once per machine
+# into $SITE and, when the carried `.jit/gsplat_cuda.so.xz` is there (SAVE_JIT=1 brings one back), use it instead
+# of compiling gsplat.
+W=/tmp/spaceport-gpu
+SITE=$W/site
+export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16 PYTHONUNBUFFERED=1 CUDA_VISIBLE_DEVICES=0 TORCH_EXTENSIONS_DIR=$W/torch_ext
+REPO_PYTHONPATH=$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor:$PWD
+mkdir -p "$W"
+
 install_site() {
     if [ ! -f "$SITE/.installed" ]; then
         local extra

@@ -15,15 +15,12 @@
 set -uo pipefail
 began=$(date +%s)
 OUT=${OUT:-/tmp/quality-out}
-W=/tmp/spaceport-gpu
-SITE=$W/site
-Q=$W/queue-${PRESET:-quality}
-export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16 PYTHONUNBUFFERED=1 CUDA_VISIBLE_DEVICES=0
-export TORCH_EXTENSIONS_DIR=$W/torch_ext SPACEPORT_THREADS=0 SPACEPORT_DATASETS=$PWD/.data
-mkdir -p "$W" "$Q" "$OUT"
 source benchmarks/gpu/site.sh
+Q=$W/queue-${PRESET:-quality}
+export SPACEPORT_THREADS=0 SPACEPORT_DATASETS=$PWD/.data
+mkdir -p "$Q" "$OUT"
 [ -n "${CPU_DRY_RUN:-}" ] || install_site || exit 1
-export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor:$PWD
+export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 scenes=${SCENES:-demo-exposure-jitter sceaux_castle fox demo-phone-video}
 
 if [ -n "${STOP:-}" ] && [ -f "$Q/queue.pid" ]; then

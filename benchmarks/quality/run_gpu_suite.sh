@@ -11,16 +11,13 @@
 # `SceneResult` per scene: benchmarks/quality/results.json's GPU rows), gpu.txt.
 set -uo pipefail
 OUT=${OUT:-/tmp/quality-out}
-W=/tmp/spaceport-gpu
-SITE=$W/site
-export TORCH_CUDA_ARCH_LIST=9.0 MAX_JOBS=16 PYTHONUNBUFFERED=1 CUDA_VISIBLE_DEVICES=0
-export TORCH_EXTENSIONS_DIR=$W/torch_ext SPACEPORT_THREADS=0 SPACEPORT_DATASETS=$PWD/.data
-mkdir -p "$W" "$OUT"
+source benchmarks/gpu/site.sh
+export SPACEPORT_THREADS=0 SPACEPORT_DATASETS=$PWD/.data
+mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log.txt") 2>&1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-source benchmarks/gpu/site.sh
 install_site || exit 1
-export PYTHONPATH=$SITE:$PWD/shared:$PWD/services/sfm:$PWD/services/trainer:$PWD/services/compressor:$PWD/services/monitor:$PWD
+export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 t0=$(date +%s)
 python3 -c "from gsplat.cuda._backend import _C; print('gsplat loaded:', _C is not None)" || exit 1
 echo "gsplat load/compile: $(($(date +%s) - t0)) s"
