@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The quality benchmark's GPU rows for runs longer than one device call: a detached queue on the device machine
-# that outlives the call which started it (the machine stays warm 30 s after a call: chain the calls).
+# that outlives the call which started it (the machine stays warm 30 s after a call: chain the calls). In session 9
+# three chained calls each found a fresh machine (the next call came later than 30 s), so plan for a queue that
+# finishes inside the call that starts it; a later call only collects when it reaches the same machine.
 #
 # Each call (from the repository root, carrying `.whl`, `.whl-e2e`, `.data` and, if there is one, `.jit`; see
 # run_gpu_suite.sh) starts the queue unless it is already running or done, waits until the queue is done or until
