@@ -30,6 +30,12 @@ def encoded_sh3(scene_sh3: SplatCloud) -> EncodedSog:
 
 
 @pytest.fixture(scope="session")
+def encoded_sh3_unweighted(scene_sh3: SplatCloud) -> EncodedSog:
+    """`scene_sh3` encoded with an unweighted SH palette (the default before the weighted one)."""
+    return encode_sog(scene_sh3, CompressParams(weighted_palette=False))
+
+
+@pytest.fixture(scope="session")
 def ply_sh3(scene_sh3: SplatCloud, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`scene_sh3` as a binary PLY."""
     path = tmp_path_factory.mktemp("ply") / "sh3.ply"

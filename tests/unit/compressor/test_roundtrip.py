@@ -63,12 +63,11 @@ def test_opacity_within_half_a_level(scene_sh3: SplatCloud, encoded_sh3: Encoded
     assert np.abs(back - alpha).max() <= 0.5 / 255 + 1e-6
 
 
-def test_sh_palette_error_is_bounded(scene_sh3: SplatCloud) -> None:
+def test_sh_palette_error_is_bounded(scene_sh3: SplatCloud, encoded_sh3_unweighted: EncodedSog) -> None:
     """Three SH bands survive through the unweighted palette: relative RMS error under 0.3 on every band."""
-    encoded = encode_sog(scene_sh3, CompressParams(weighted_palette=False))
-    original, decoded = _pairs(scene_sh3, encoded)
+    original, decoded = _pairs(scene_sh3, encoded_sh3_unweighted)
     detail = measure(original, decoded)
-    assert decoded.sh_bands == 3 and encoded.meta.shN is not None
+    assert decoded.sh_bands == 3 and encoded_sh3_unweighted.meta.shN is not None
     assert detail.sh_rel_rmse is not None and detail.sh_rel_rmse < 0.3
     assert len(detail.sh_rel_rmse_bands) == 3 and max(detail.sh_rel_rmse_bands) < 0.3
 
@@ -81,12 +80,13 @@ def _visible_sh_error(scene: SplatCloud, encoded: EncodedSog) -> float:
     return float(np.sqrt(error / (original.sh_rest.astype(np.float64) ** 2 * weight).sum()))
 
 
-def test_default_palette_spends_its_error_where_it_shows(scene_sh3: SplatCloud, encoded_sh3: EncodedSog) -> None:
+def test_default_palette_spends_its_error_where_it_shows(
+    scene_sh3: SplatCloud, encoded_sh3: EncodedSog, encoded_sh3_unweighted: EncodedSog
+) -> None:
     """The default (weighted) palette's visibility-weighted SH error is under 0.3 and below the unweighted one's."""
-    unweighted = encode_sog(scene_sh3, CompressParams(weighted_palette=False))
     weighted_error = _visible_sh_error(scene_sh3, encoded_sh3)
     assert weighted_error < 0.3
-    assert weighted_error < _visible_sh_error(scene_sh3, unweighted)
+    assert weighted_error < _visible_sh_error(scene_sh3, encoded_sh3_unweighted)
 
 
 def test_scene_without_sh_round_trips_without_palette(scene_sh0: SplatCloud) -> None:
