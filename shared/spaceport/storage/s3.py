@@ -1,13 +1,26 @@
-"""S3 (or any S3-compatible server: MinIO, moto, Ceph...) as an object store, through boto3."""
+"""S3 (or any S3-compatible server: MinIO, moto, Ceph...) as an object store, through boto3.
+
+Outages: every call keeps trying through a storage outage for up to `outage_s` on its own (`_patiently`), on top
+of botocore's few quick retries per request. botocore's `standard` mode alone cannot be trusted with that: its
+retry quota (500 tokens per client, 14 per retry, refunded only by successes) is spent by one outage of 20 s with
+three requests waiting, after which every request of the next outage fails on its first error (measured against
+moto behind a cut proxy: 31 retries in the first outage, none allowed in the second).
+"""
 
 import os
+import random
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
+import structlog
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from spaceport.storage.keys import safe_relpath
 from spaceport.storage.protocol import ObjectNotFound
@@ -17,10 +30,33 @@ if TYPE_CHECKING:
 else:
     S3Client = object
 
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
-S3_MAX_ATTEMPTS = 12
-"""botocore's standard retries (exponential backoff with jitter, at most 20 s apart): about a minute of
-retries on average, so a storage outage of tens of seconds costs a handler waiting, not a failed attempt."""
+S3_MAX_ATTEMPTS = 3
+"""botocore's own attempts per request (standard mode): a dropped connection or a 503 is retried at once."""
+S3_OUTAGE_S = 90.0
+"""How long one call keeps trying through an outage, so an outage of tens of seconds costs a handler waiting,
+not a failed attempt."""
+BACKOFF_CAP_S = 10.0
+"""The longest wait between two tries of a call (full jitter under an exponential bound)."""
+_THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed"}
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether `exc` (or an error it was raised from) says the storage was unreachable or overloaded, rather
+    than that the request was wrong: a failed connection, a dropped one, a timeout, a 5xx, a throttle."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BotoConnectionError | HTTPClientError):
+            return True
+        if isinstance(seen, ClientError):
+            status = int(seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            return status >= 500 or status == 429 or seen.response.get("Error", {}).get("Code") in _THROTTLED
+        last = getattr(seen, "last_exception", None)  # download retries exhausted (boto3 / s3transfer)
+        seen = last if isinstance(last, BaseException) else (seen.__cause__ or seen.__context__)
+    return False
 
 
 class S3Store:
@@ -36,8 +72,10 @@ class S3Store:
         access_key: str | None = None,
         secret_key: str | None = None,
         multipart_threshold: int = MULTIPART_THRESHOLD,
+        outage_s: float = S3_OUTAGE_S,
     ) -> None:
         self.bucket = bucket
+        self.outage_s = outage_s
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.client: S3Client = boto3.client(
             "s3",
@@ -54,12 +92,29 @@ class S3Store:
         )
         self.transfer = TransferConfig(multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold)
 
+    def _patiently(self, what: str, call: Callable[[], T]) -> T:
+        """`call()`, tried again after transient errors (`transient`) until `outage_s` has passed since the first
+        try; any other error, or the last transient one, is raised."""
+        deadline = time.monotonic() + self.outage_s
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                left = deadline - time.monotonic()
+                if not transient(exc) or left <= 0:
+                    raise
+                wait = min(left, random.uniform(0.0, min(BACKOFF_CAP_S, 0.5 * 2**attempt)))
+                attempt += 1
+                log.warning("storage_retry", op=what, attempt=attempt, error=type(exc).__name__, wait_s=round(wait, 2))
+                time.sleep(wait)
+
     def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist yet."""
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self._patiently("head_bucket", lambda: self.client.head_bucket(Bucket=self.bucket))
         except ClientError:
-            self.client.create_bucket(Bucket=self.bucket)
+            self._patiently("create_bucket", lambda: self.client.create_bucket(Bucket=self.bucket))
 
     def _key(self, key: str) -> str:
         trailing = "/" if key.endswith("/") else ""
@@ -77,26 +132,33 @@ class S3Store:
         return safe_relpath(rest.rstrip("/")) + trailing
 
     def put_bytes(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        self._patiently("put_object", lambda: self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data))
 
     def put_file(self, key: str, path: Path) -> None:
-        self.client.upload_file(str(path), self.bucket, self._key(key), Config=self.transfer)
+        self._patiently(
+            "upload_file",
+            lambda: self.client.upload_file(str(path), self.bucket, self._key(key), Config=self.transfer),
+        )
 
     def get_bytes(self, key: str) -> bytes:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            body: bytes = self._patiently(
+                "get_object", lambda: self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise ObjectNotFound(key) from exc
             raise
-        body: bytes = response["Body"].read()
         return body
 
     def get_file(self, key: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.part")
         try:
-            self.client.download_file(self.bucket, self._key(key), str(tmp), Config=self.transfer)
+            self._patiently(
+                "download_file",
+                lambda: self.client.download_file(self.bucket, self._key(key), str(tmp), Config=self.transfer),
+            )
         except ClientError as exc:
             tmp.unlink(missing_ok=True)
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
@@ -113,7 +175,9 @@ class S3Store:
 
     def size(self, key: str) -> int:
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            head = self._patiently(
+                "head_object", lambda: self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 raise ObjectNotFound(key) from exc
@@ -121,6 +185,9 @@ class S3Store:
         return int(head["ContentLength"])
 
     def list_keys(self, prefix: str) -> list[str]:
+        return self._patiently("list_objects", lambda: self._list_keys(prefix))
+
+    def _list_keys(self, prefix: str) -> list[str]:
         full = self.prefix + prefix
         keys: list[str] = []
         paginator = self.client.get_paginator("list_objects_v2")
@@ -130,6 +197,5 @@ class S3Store:
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
-            batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
-            if batch:
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            batch = {"Objects": [{"Key": self._key(k)} for k in keys[start : start + 1000]], "Quiet": True}
+            self._patiently("delete_objects", partial(self.client.delete_objects, Bucket=self.bucket, Delete=batch))

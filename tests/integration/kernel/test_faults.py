@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 OUTAGE_S = 20.0
 RECOVERY_BOUND_S = 40.0
-"""After storage comes back, a held job completes within this (the runtime retries every <= 10 s, botocore
-retries at most 20 s apart)."""
+"""After storage comes back, a held job completes within this (the runtime retries every <= 10 s, the S3 store
+tries each call again at most 10 s apart)."""
 
 
 def runs_of(path: Path, job_id: str) -> int:
