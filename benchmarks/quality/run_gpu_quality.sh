@@ -63,4 +63,5 @@ for s in $scenes; do
 done
 cat "$Q/events.txt"
 cat "$Q"/*.jsonl > "$OUT/records.jsonl" 2>/dev/null
+[ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$OUT"  # carry it next time as .jit/
 tar czf "$OUT/logs.tgz" -C "$Q" --exclude='*.pid' . 2>/dev/null

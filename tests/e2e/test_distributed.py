@@ -15,7 +15,16 @@ from tests.e2e.conftest import EventTap
 from tests.e2e.deployment import Deployment
 
 pytestmark = pytest.mark.e2e
-FAST = ("--preset", "preview", "--set", "trainer.steps=90", "--set", "trainer.checkpoint_every=30")
+FAST = (
+    "--preset",
+    "preview",
+    "--set",
+    "trainer.steps=90",
+    "--set",
+    "trainer.checkpoint_every=30",
+    "--set",
+    "trainer.checkpoint_seconds=0",
+)
 
 
 def test_concurrent_jobs_complete_once_each_with_every_criterion_evaluated(
@@ -60,6 +69,8 @@ def test_killed_trainer_job_resumes_from_its_checkpoint(
             "trainer.steps=150",
             "--set",
             "trainer.checkpoint_every=30",
+            "--set",
+            "trainer.checkpoint_seconds=0",
         ],
         cwd=REPO,
         env=deployment.env,

@@ -11,7 +11,16 @@ from spaceport_app.demo import generate_scene
 from tests.e2e.deployment import Deployment
 
 pytestmark = pytest.mark.e2e
-FAST = ("--preset", "preview", "--set", "trainer.steps=60", "--set", "trainer.checkpoint_every=30")
+FAST = (
+    "--preset",
+    "preview",
+    "--set",
+    "trainer.steps=60",
+    "--set",
+    "trainer.checkpoint_every=30",
+    "--set",
+    "trainer.checkpoint_seconds=0",
+)
 
 
 @pytest.fixture(scope="module")

@@ -148,6 +148,7 @@ def _evaluate(run: Run, data: SceneData, clock: _Clock) -> None:
 def _loop(run: Run, data: SceneData, ckpt_dir: Path, hooks: TrainHooks, clock: _Clock) -> None:
     p = run.params
     clock.switch("train")
+    stored_at = 0.0  # training seconds (this process) at the last checkpoint
     while run.step < p.steps:
         if hooks.should_stop and hooks.should_stop():
             _checkpoint(run, ckpt_dir, hooks, clock)
@@ -161,7 +162,9 @@ def _loop(run: Run, data: SceneData, ckpt_dir: Path, hooks: TrainHooks, clock: _
         if run.step in p.eval_steps and run.step < p.steps:
             _evaluate(run, data, clock)
         if run.step % p.checkpoint_every == 0 and run.step < p.steps:
-            _checkpoint(run, ckpt_dir, hooks, clock)
+            if clock.train_seconds() - stored_at >= p.checkpoint_seconds:
+                _checkpoint(run, ckpt_dir, hooks, clock)
+                stored_at = clock.train_seconds()
 
 
 def train(

@@ -105,6 +105,7 @@ def test_auto_drops_transforms_when_photos_agree(
         sh_degree=0,
         appearance_auto_spread=threshold,
         checkpoint_every=30,
+        checkpoint_seconds=0,
         preview_views=0,
     )
     report = train(synthetic_scene, tmp_path / "out", params)

@@ -24,6 +24,7 @@ PARAMS = TrainParams(
     sh_degree=1,
     max_gaussians=2000,
     checkpoint_every=10,
+    checkpoint_seconds=0,
     log_every=20,
     preview_views=1,
     seed=3,

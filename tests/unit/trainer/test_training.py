@@ -73,3 +73,23 @@ def test_progress_reports_fraction_and_eta(synthetic_scene: Path, tmp_path: Path
     assert all(p.eta_seconds is not None and p.eta_seconds > 0 for p in seen[:-1])
     assert seen[-1].fraction == 1.0 and seen[-1].eta_seconds == 0
     assert seen[1].loss is not None and seen[1].gaussians == 1200 and seen[0].loss is None
+
+
+@pytest.mark.parametrize(("seconds", "stored"), [(0.0, [10, 20, 30]), (1e9, [])])
+def test_checkpoints_wait_for_their_seconds(
+    synthetic_scene: Path, tmp_path: Path, seconds: float, stored: list[int]
+) -> None:
+    """A checkpoint is written at a multiple of `checkpoint_every` only once `checkpoint_seconds` of training have
+    passed since the last one: every time at 0, never in a short run when the interval is longer than the run."""
+    params = TrainParams(
+        preset="preview",
+        steps=40,
+        data_factor=1,
+        sh_degree=0,
+        checkpoint_every=10,
+        checkpoint_seconds=seconds,
+        preview_views=0,
+    )
+    steps: list[int] = []
+    train(synthetic_scene, tmp_path / "out", params, hooks=TrainHooks(on_checkpoint=lambda _, step: steps.append(step)))
+    assert steps == stored
