@@ -71,11 +71,12 @@ class Appearance:
         self.reg = params.appearance_reg
         self.rate = params.appearance_refit
         self.identity = _IDENTITY.to(device)
+        self._rows = torch.arange(views, device=device)  # sliced per photo: a new index tensor is a blocking copy
         self.active = params.appearance != "auto"  # `auto` probes until its check step
 
     def transform(self, index: int) -> Tensor:
         """Photo `index`'s transform [3, 4] (M | b), differentiable."""
-        row = self.offsets(torch.tensor([index], device=self.identity.device))
+        row = self.offsets(self._rows[index : index + 1])
         return self.identity + row.view(3, 4)
 
     def apply(self, image: Tensor, index: int) -> Tensor:
@@ -84,7 +85,7 @@ class Appearance:
 
     def regulariser(self, index: int) -> Tensor:
         """The pull of photo `index`'s transform toward the identity (0-d)."""
-        row = self.offsets(torch.tensor([index], device=self.identity.device))
+        row = self.offsets(self._rows[index : index + 1])
         return self.reg * row.pow(2).sum()
 
     @torch.no_grad()
