@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quality benchmark's GPU rows for runs longer than one device call: a detached queue on the device machine
-# that outlives the call which started it (the machine stays warm 30 s after a call: chain the calls). In session 9
-# three chained calls each found a fresh machine (the next call came later than 30 s), so plan for a queue that
-# finishes inside the call that starts it; a later call only collects when it reaches the same machine.
+# that outlives the call which started it (the machine stays warm 30 s after a call: chain the calls). In sessions
+# 9 and 10 chained calls found a fresh machine (the next call came later than 30 s), so plan for a queue that
+# finishes inside the call that starts it; a later call only collects when it reaches the same machine. At today's
+# speed no `quality` row fits one call (the jittered demo alone: 21.7 s per 1,000 steps, about 650 s of training).
 #
 # Each call (from the repository root, carrying `.whl`, `.whl-e2e`, `.data` and, if there is one, `.jit`; see
 # run_gpu_suite.sh) starts the queue unless it is already running or done, waits until the queue is done or until
