@@ -7,26 +7,23 @@ deliveries. `ObjectNotFound` is an answer, not an outage, and is never retried.
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
 
+from spaceport.backoff import Backoff
 from spaceport.storage import ObjectNotFound
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
-FIRST_DELAY_S = 0.5
-MAX_DELAY_S = 10.0
 
 
 async def retry_call(
     call: Callable[[], Awaitable[T]], what: str, budget_s: float, cancelled: Callable[[], bool] = lambda: False
 ) -> T:
     """`await call()`, retried on any error but `ObjectNotFound` until `budget_s` has passed (then raised)."""
-    deadline = time.monotonic() + budget_s
-    delay = FIRST_DELAY_S
+    backoff = Backoff(budget_s)
     attempt = 1
     while True:
         try:
@@ -34,11 +31,10 @@ async def retry_call(
         except ObjectNotFound:
             raise
         except Exception as exc:
-            left = deadline - time.monotonic()
-            if left <= 0 or cancelled():
+            wait = None if cancelled() else backoff.next_wait()
+            if wait is None:
                 log.error("infrastructure_gave_up", what=what, attempts=attempt, error=f"{type(exc).__name__}: {exc}")
                 raise
-            wait = min(delay, left, MAX_DELAY_S)
             log.warning(
                 "infrastructure_retry",
                 what=what,
@@ -47,7 +43,6 @@ async def retry_call(
                 error=f"{type(exc).__name__}: {exc}",
             )
             await asyncio.sleep(wait)
-            delay *= 2
             attempt += 1
 
 

@@ -1,14 +1,14 @@
 """S3 (or any S3-compatible server: MinIO, moto, Ceph...) as an object store, through boto3.
 
-Outages: every call keeps trying through a storage outage for up to `outage_s` on its own (`_patiently`), on top
-of botocore's few quick retries per request. botocore's `standard` mode alone cannot be trusted with that: its
-retry quota (500 tokens per client, 14 per retry, refunded only by successes) is spent by one outage of 20 s with
-three requests waiting, after which every request of the next outage fails on its first error (measured against
-moto behind a cut proxy: 31 retries in the first outage, none allowed in the second).
+Outages: every call keeps trying through a storage outage for up to `outage_s` on its own (`_patiently`, on the
+runtime's wait schedule `spaceport.backoff`), on top of botocore's few quick retries per request. botocore's
+`standard` mode alone cannot be trusted with that: its retry quota (500 tokens per client, 14 per retry, refunded
+only by successes) is spent by one outage of 20 s with three requests waiting, after which every request of the
+next outage fails on its first error (measured against moto behind a cut proxy: 31 retries in the first outage,
+none allowed in the second).
 """
 
 import os
-import random
 import time
 from collections.abc import Callable
 from functools import partial
@@ -22,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from spaceport.backoff import Backoff
 from spaceport.storage.keys import safe_relpath
 from spaceport.storage.protocol import ObjectNotFound
 
@@ -39,8 +40,6 @@ S3_MAX_ATTEMPTS = 3
 S3_OUTAGE_S = 90.0
 """How long one call keeps trying through an outage, so an outage of tens of seconds costs a handler waiting,
 not a failed attempt."""
-BACKOFF_CAP_S = 10.0
-"""The longest wait between two tries of a call (full jitter under an exponential bound)."""
 _THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed"}
 
 
@@ -95,16 +94,15 @@ class S3Store:
     def _patiently(self, what: str, call: Callable[[], T]) -> T:
         """`call()`, tried again after transient errors (`transient`) until `outage_s` has passed since the first
         try; any other error, or the last transient one, is raised."""
-        deadline = time.monotonic() + self.outage_s
+        backoff = Backoff(self.outage_s)
         attempt = 0
         while True:
             try:
                 return call()
             except Exception as exc:
-                left = deadline - time.monotonic()
-                if not transient(exc) or left <= 0:
+                wait = backoff.next_wait() if transient(exc) else None
+                if wait is None:
                     raise
-                wait = min(left, random.uniform(0.0, min(BACKOFF_CAP_S, 0.5 * 2**attempt)))
                 attempt += 1
                 log.warning("storage_retry", op=what, attempt=attempt, error=type(exc).__name__, wait_s=round(wait, 2))
                 time.sleep(wait)
