@@ -34,7 +34,7 @@ def attempt_metrics(
         mean_track_length=round(best.mean_track_length, 4) if best else 0.0,
         mean_reprojection_error_px=round(best.mean_reprojection_error_px, 4) if best else 0.0,
         num_models=len(result.models),
-        images_in_other_models=sum(model.registered for model in result.models[1:]),
+        images_in_other_models=_photos_only_elsewhere(result),
         images_in_other_groups=_photos_elsewhere(groups, set(best.image_names) if best else set()),
         camera_model=best.camera_model if best else params.camera_model,
         profile=params.profile,
@@ -77,6 +77,15 @@ def judge(metrics: SfmMetrics, thresholds: Thresholds, groups: Sequence[Componen
     elif reason == "no_reconstruction":
         messages.insert(0, f"no model could be built from {metrics.images_total} images")
     return Verdict(False, reason, "; ".join(messages), results)
+
+
+def _photos_only_elsewhere(result: ChildResult) -> int:
+    """Photos registered in a secondary model and not in the largest: COLMAP's models may share photos, which
+    would otherwise count twice (44 in the largest and 49 in an overlapping one is not 93 of 60 photos)."""
+    if not result.models:
+        return 0
+    largest = set(result.models[0].image_names)
+    return len({name for model in result.models[1:] for name in model.image_names} - largest)
 
 
 def _photos_elsewhere(groups: Sequence[Component], in_model: set[str]) -> int:

@@ -24,7 +24,9 @@ class SfmMetrics(Payload):
     mean_track_length: float = Field(default=0.0, ge=0)
     mean_reprojection_error_px: float = Field(default=0.0, ge=0)
     num_models: int = Field(default=0, ge=0)
-    images_in_other_models: int = Field(default=0, ge=0)
+    images_in_other_models: int = Field(
+        default=0, ge=0, description="photos registered in a secondary model and not in the largest"
+    )
     images_in_other_groups: int = Field(
         default=0, ge=0, description="photos matched among themselves (3 or more) but not with the model's photos"
     )

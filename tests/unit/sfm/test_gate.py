@@ -152,3 +152,12 @@ def test_metrics_report_the_largest_model_and_the_rest() -> None:
     metrics: SfmMetrics = attempt_metrics(child, 16, SfmParams.preset("fast"))
     assert (metrics.images_registered, metrics.points3d, metrics.num_models) == (8, 7000, 2)
     assert (metrics.images_in_other_models, metrics.profile) == (5, "fast")
+
+
+def test_photos_shared_by_overlapping_models_count_once() -> None:
+    """A secondary model that shares photos with the largest adds only its own photos to those elsewhere: 6 of 8
+    in the largest and 4 in an overlapping model (2 of them not in the largest) is 6 of 8, a passing share."""
+    child = result(SCENE_A, chain(SCENE_A), [model(0, SCENE_A[:6]), model(1, SCENE_A[4:])])
+    metrics = attempt_metrics(child, len(SCENE_A), SfmParams())
+    assert metrics.images_in_other_models == 2
+    assert verdict_for(child, len(SCENE_A)).passed

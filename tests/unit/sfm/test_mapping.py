@@ -8,7 +8,7 @@ import pytest
 
 from spaceport.params import SfmParams
 from spaceport_sfm.evaluation import compare_poses, poses_of
-from spaceport_sfm.mapping import PRINCIPAL_POINT_LIMIT, refine_principal_point, run_mapper
+from spaceport_sfm.mapping import PRINCIPAL_POINT_LIMIT, complete_largest, refine_principal_point, run_mapper
 
 pytestmark = pytest.mark.unit
 WIDTH, HEIGHT, FOCAL = 1024, 768, 900.0
@@ -87,3 +87,36 @@ def test_few_images_keep_the_centred_principal_point(tmp_path: Path) -> None:
     model = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None, 20)[0]
     kept, check = refine_principal_point(model, 2)
     assert not check.applied and kept is model and "not refined" in check.note
+
+
+def stalled_models(folder: Path) -> list[pycolmap.Reconstruction]:
+    """The synthetic database's model with frames 13-20 taken out (as a mapper that ran out of inliers at frame
+    13 leaves it), and a secondary model of frames 11-20, as COLMAP's next model overlapping the first."""
+    full = run_mapper(folder / "database.db", folder, folder / "full", SfmParams(), 2, lambda n: None, 20)[0]
+    largest, secondary = pycolmap.Reconstruction(full), pycolmap.Reconstruction(full)
+    for frame_id in full.reg_frame_ids():
+        if frame_id > 12:
+            largest.deregister_frame(frame_id)
+        if frame_id < 11:
+            secondary.deregister_frame(frame_id)
+    return [largest, secondary]
+
+
+def test_completion_registers_the_photos_the_mapper_left_out(tmp_path: Path) -> None:
+    """Resumed from a stalled model, the completion pass registers every frame close to the truth and drops the
+    secondary models whose photos all joined."""
+    truth = synthetic_database(tmp_path, pp_offset=0.0)
+    stalled = stalled_models(tmp_path)
+    assert [model.num_reg_images() for model in stalled] == [12, 10]
+    models = complete_largest(stalled, tmp_path / "database.db", tmp_path, tmp_path / "done", SfmParams(), 2, 20)
+    errors = compare_poses(poses_of(models[0]), poses_of(truth))
+    assert models[0].num_reg_images() == 20 and len(models) == 1
+    assert errors.median_rotation_error_deg < 0.1, errors
+
+
+def test_completion_leaves_a_complete_model_alone(tmp_path: Path) -> None:
+    """A model that already holds every photo it can reach comes back unchanged (the same object)."""
+    synthetic_database(tmp_path, pp_offset=0.0)
+    full = run_mapper(tmp_path / "database.db", tmp_path, tmp_path / "out", SfmParams(), 2, lambda n: None, 20)
+    again = complete_largest(full, tmp_path / "database.db", tmp_path, tmp_path / "done", SfmParams(), 2, 20)
+    assert again[0] is full[0] and again[0].num_reg_images() == 20
