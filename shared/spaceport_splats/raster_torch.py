@@ -64,14 +64,13 @@ def expand_pairs(means2d: Tensor, conics: Tensor, opacities: Tensor, width: int,
     splat_ids = torch.repeat_interleave(torch.arange(len(counts), device=means2d.device), counts)
     first = torch.cumsum(counts, 0) - counts
     local = torch.arange(len(splat_ids), device=means2d.device) - first.index_select(0, splat_ids)
-    lo_x, lo_y, span_x = _columns(torch.stack([lo[:, 0], lo[:, 1], span[:, 0]], dim=-1), splat_ids)
+    lo_x, lo_y = _columns(lo, splat_ids)
+    [span_x] = _columns(span[:, 0].contiguous(), splat_ids)
     row = torch.div(local, span_x, rounding_mode="floor")
     return splat_ids, lo_x + local - row * span_x, lo_y + row
 
 
-def _alphas(
-    params: tuple[Tensor, ...], splat_ids: Tensor, px: Tensor, py: Tensor
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _alphas(params: tuple[Tensor, ...], px: Tensor, py: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Alpha, exp(-sigma) and the pixel centre's offsets dx, dy of each pair; `params` are the splats' columns
     (x, y, conic a, b, c, opacity) gathered per pair."""
     mx, my, a, b, c, o = params
@@ -97,13 +96,13 @@ def visible_pairs(means2d: Tensor, conics: Tensor, opacities: Tensor, depths: Te
         height,
     )
     splat_ids = by_depth.index_select(0, local)  # pairs in depth order
-    alpha = _alphas(_splat_columns(means2d, conics, opacities, splat_ids), splat_ids, px, py)[0]
+    alpha = _alphas(_splat_columns(means2d, conics, opacities, splat_ids), px, py)[0]
     keep = torch.nonzero(alpha >= ALPHA_MIN, as_tuple=True)[0]
     pixel_ids = (py * width + px).index_select(0, keep)
     pixel_ids, order = torch.sort(pixel_ids, stable=True)  # by pixel, depth order kept within each pixel
     kept = keep.index_select(0, order)
-    ends = torch.cumsum(torch.bincount(pixel_ids, minlength=width * height), 0)
-    counts = torch.diff(ends, prepend=ends.new_zeros(1))
+    counts = torch.bincount(pixel_ids, minlength=width * height)
+    ends = torch.cumsum(counts, 0)
     return Pairs(
         splat_ids=splat_ids.index_select(0, kept),
         px=px.index_select(0, kept),
@@ -128,7 +127,7 @@ class _Rasterize(torch.autograd.Function):
     def forward(ctx, means2d, conics, colors, opacities, pairs: Pairs):
         ids = pairs.splat_ids
         columns = _splat_columns(means2d, conics, opacities, ids)
-        alpha, gauss, dx, dy = _alphas(columns, ids, pairs.px, pairs.py)
+        alpha, gauss, dx, dy = _alphas(columns, pairs.px, pairs.py)
         log_t = torch.log1p(-alpha).double()
         excl = torch.cumsum(log_t, 0) - log_t  # [M] float64
         trans = torch.exp(excl - _per_pixel(excl, pairs.starts, pairs.pixel_ids)).to(alpha.dtype)
@@ -137,12 +136,12 @@ class _Rasterize(torch.autograd.Function):
         channels = [_scatter(weights * colour, pairs.pixel_ids, n_pixels) for colour in _columns(colors, ids)]
         out = torch.stack([*channels, _scatter(weights, pairs.pixel_ids, n_pixels)], dim=-1)
         ctx.pairs = pairs
-        ctx.save_for_backward(means2d, conics, colors, opacities, alpha, gauss, dx, dy, trans)
+        ctx.save_for_backward(means2d, conics, colors, alpha, gauss, dx, dy, trans)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        means2d, conics, colors, opacities, alpha, gauss, dx, dy, trans = ctx.saved_tensors
+        means2d, conics, colors, alpha, gauss, dx, dy, trans = ctx.saved_tensors
         pairs: Pairs = ctx.pairs
         ids, n = pairs.splat_ids, len(means2d)
         g_pix = _columns(grad_out, pairs.pixel_ids)  # C+1 tensors [M]
@@ -156,7 +155,7 @@ class _Rasterize(torch.autograd.Function):
         g_colors = torch.stack([_scatter(weights * g, ids, n) for g in g_pix[:-1]], dim=-1)
         g_raw = torch.where(alpha < ALPHA_MAX, g_alpha, 0.0)  # alpha = min(0.999, o * gauss)
         g_sigma = -g_raw * alpha
-        _, _, a, b, c, _ = _splat_columns(means2d, conics, opacities, ids)
+        a, b, c = _columns(conics, ids)
         g_means = torch.stack(
             [_scatter(-g_sigma * (a * dx + b * dy), ids, n), _scatter(-g_sigma * (c * dy + b * dx), ids, n)], dim=-1
         )

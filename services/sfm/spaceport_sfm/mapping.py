@@ -10,6 +10,7 @@ import structlog
 from spaceport.params import SfmParams
 from spaceport_sfm.colmap_options import mapper_options
 from spaceport_sfm.report import PrincipalPointCheck
+from spaceport_sfm.statistics import registered_names
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +83,8 @@ def complete_largest(
     if completed is None or completed.num_reg_images() <= before:
         log.info("mapping_completion_unchanged", registered=before, images=images)
         return models
-    joined = _names(completed)
-    rest = [model for model in models[1:] if not _names(model) <= joined]
+    joined = registered_names(completed)
+    rest = [model for model in models[1:] if not registered_names(model) <= joined]
     log.info(
         "mapping_completed",
         registered_before=before,
@@ -92,11 +93,6 @@ def complete_largest(
         models_dropped=len(models) - 1 - len(rest),
     )
     return [completed, *rest]
-
-
-def _names(model: pycolmap.Reconstruction) -> set[str]:
-    """The names of the photos `model` registered."""
-    return {model.images[image_id].name for image_id in model.reg_image_ids()}
 
 
 class _Counter:

@@ -36,10 +36,15 @@ def matched_pair_count(database: Path) -> int:
         return int(db.num_matched_image_pairs())
 
 
+def registered_names(reconstruction: pycolmap.Reconstruction) -> set[str]:
+    """The names of the photos `reconstruction` registered."""
+    return {reconstruction.images[i].name for i in reconstruction.reg_image_ids()}
+
+
 def summarize(reconstruction: pycolmap.Reconstruction, index: int) -> ModelSummary:
     """COLMAP's figures for one model, with its (first) camera."""
     camera = next(iter(reconstruction.cameras.values()))
-    names = sorted(reconstruction.images[i].name for i in reconstruction.reg_image_ids())
+    names = sorted(registered_names(reconstruction))
     return ModelSummary(
         index=index,
         registered=reconstruction.num_reg_images(),
