@@ -14,7 +14,6 @@ principal-point refinement. Prints one JSON line per run.
 import argparse
 import json
 import shutil
-import sqlite3
 import tempfile
 import time
 from collections import defaultdict
@@ -28,23 +27,25 @@ from spaceport_sfm.colmap_options import mapper_options
 from spaceport_sfm.evaluation import compare_poses, load_transforms_json, poses_of
 from spaceport_sfm.mapping import refine_principal_point
 
-PAIR_ID_BASE = 2147483647
-"""COLMAP's pair id: image_id1 * this + image_id2."""
-
 
 def keep_strongest_pairs(database: Path, per_image: int) -> tuple[int, int]:
     """Delete every verified pair that is not among either image's `per_image` pairs with the most inliers;
     returns (pairs kept, pairs before)."""
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT pair_id, rows FROM two_view_geometries WHERE rows > 0").fetchall()
-        ranked: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for pair_id, inliers in rows:
-            second = pair_id % PAIR_ID_BASE
-            for image in (pair_id // PAIR_ID_BASE, second):
-                ranked[image].append((inliers, pair_id))
+    with pycolmap.Database.open(database) as db:
+        pair_ids, geometries = db.read_two_view_geometries()
+        verified = {
+            pycolmap.pair_id_to_image_pair(pair_id): len(geometry.inlier_matches)
+            for pair_id, geometry in zip(pair_ids, geometries, strict=True)
+            if len(geometry.inlier_matches) > 0
+        }
+        ranked: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
+        for pair, inliers in verified.items():
+            for image in pair:
+                ranked[image].append((inliers, pair))
         keep = {pair for pairs in ranked.values() for _, pair in sorted(pairs, reverse=True)[:per_image]}
-        db.executemany("DELETE FROM two_view_geometries WHERE pair_id = ?", [(p,) for p, _ in rows if p not in keep])
-    return len(keep), len(rows)
+        for pair in verified.keys() - keep:
+            db.delete_two_view_geometry(*pair)
+    return len(keep), len(verified)
 
 
 def configured(overrides: dict[str, Any], threads: int, images: int) -> pycolmap.IncrementalPipelineOptions:

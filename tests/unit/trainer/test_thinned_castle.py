@@ -30,8 +30,8 @@ from spaceport_app.embedded.summary import summarize  # noqa: E402
 
 pytestmark = [
     pytest.mark.unit,
-    pytest.mark.timeout(1800),
-]  # 4.5 min alone on the 2-core VM; a loaded machine takes 2-3x
+    pytest.mark.timeout(1800),  # 4.5 min alone on the 2-core VM; a loaded machine takes 2-3x
+]
 
 KEPT_POINTS = 1100
 
