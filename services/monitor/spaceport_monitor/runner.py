@@ -23,6 +23,8 @@ from spaceport_monitor.service import Monitor
 from spaceport_monitor.settings import MonitorSettings
 
 log = structlog.get_logger(__name__)
+CANCEL_GRACE_S = 2.0
+"""How long shutdown waits for tasks it cancelled (past `shutdown_timeout_s`) before it returns without them."""
 
 
 class _Server(uvicorn.Server):
@@ -54,6 +56,8 @@ class MonitorService:
     phase: Phase = field(default_factory=Phase)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the monitor consumes its queue (events published from then on are seen)."""
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by `shutdown`: the periodic checks end after the step in progress, never in the middle of one."""
 
     @classmethod
     def build(cls, settings: Settings, config: MonitorSettings, bus: Bus, store: ObjectStore) -> "MonitorService":
@@ -121,32 +125,51 @@ class MonitorService:
             auth=self.config.api_token is not None,
             webhook=self.notifier is not None,
         )
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stop_requested = asyncio.create_task(stop.wait())
+        await asyncio.wait([stop_requested, *tasks], return_when=asyncio.FIRST_COMPLETED)
         await self.shutdown(server, tasks)
-        stopping.cancel()
+        stop_requested.cancel()
 
     async def shutdown(self, server: uvicorn.Server, tasks: Sequence[asyncio.Task[None]]) -> None:
-        """Stop consuming, let in-flight events finish, then stop the API and the loops."""
+        """Stop consuming, let in-flight events finish, then stop the API and the loops; returns even if one of
+        them does not end (it is cancelled after `shutdown_timeout_s`, then left behind with a warning)."""
         self.phase.value = "stopping"
+        self.stopping.set()
         clean = await self.worker.stop()
         server.should_exit = True
-        for task in tasks[1:]:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._settle(tasks)
         if self.notifier is not None:
             await self.notifier.deliver_pending()
         log.info("monitor_stopped", clean=clean)
 
+    async def _settle(self, tasks: Sequence[asyncio.Task[None]]) -> None:
+        """Wait for `tasks` to end by themselves, then cancel those still running; log any that ended in an error
+        and any that outlived their cancellation too."""
+        _, pending = await asyncio.wait(tasks, timeout=self.config.shutdown_timeout_s)
+        if pending:
+            log.warning("monitor_tasks_cancelled", tasks=sorted(t.get_name() for t in pending))
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=CANCEL_GRACE_S)
+        for task in tasks:
+            if task.done() and not task.cancelled() and (error := task.exception()) is not None:
+                log.warning("monitor_task_failed", task=task.get_name(), error=repr(error))
+        if pending:
+            log.warning(
+                "monitor_tasks_not_stopped",
+                tasks=sorted(t.get_name() for t in pending),
+                waited_s=self.config.shutdown_timeout_s + CANCEL_GRACE_S,
+            )
+
     async def _sweep(self) -> object:
         return await self.monitor.sweep(self.bus, self.settings.criteria, self.settings.exchange)
 
-    @staticmethod
-    async def _every(interval_s: float, step: Callable[[], Awaitable[object]]) -> None:
-        """Run `step` forever, `interval_s` apart; an error is logged and the loop goes on."""
-        while True:
+    async def _every(self, interval_s: float, step: Callable[[], Awaitable[object]]) -> None:
+        """Run `step` `interval_s` apart until `stopping` is set; an error is logged and the loop goes on."""
+        while not self.stopping.is_set():
             try:
                 await step()
             except Exception as exc:
                 log.warning("periodic_check_failed", step=getattr(step, "__name__", "step"), error=repr(exc))
-            await asyncio.sleep(interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), interval_s)

@@ -31,6 +31,11 @@ class MonitorSettings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1)
     sweep_interval_s: float = Field(default=15.0, gt=0, description="stall, dead-letter and failure-rate checks")
     notify_interval_s: float = Field(default=1.0, gt=0, description="how often pending webhooks are sent")
+    shutdown_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long shutdown waits for a check in progress and the API before cancelling them",
+    )
     failure_window_s: float = Field(default=3600.0, gt=0)
     max_failure_rate: float = Field(default=0.5, ge=0, le=1, description="alert when more fail than this")
     min_jobs_for_failure_rate: int = Field(default=4, ge=1)

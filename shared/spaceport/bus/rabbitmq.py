@@ -23,6 +23,10 @@ class PublishNotConfirmed(RuntimeError):
     """The broker did not confirm a publish in time (or returned it unroutable)."""
 
 
+class QueueProbeTimeout(RuntimeError):
+    """The broker did not say how deep a queue is in time."""
+
+
 class RabbitDelivery:
     """An incoming AMQP message."""
 
@@ -59,12 +63,15 @@ class RabbitBus:
         *,
         exchange: str = EXCHANGE,
         publish_timeout_s: float = 30.0,
+        probe_timeout_s: float = 10.0,
         connection_name: str = "spaceport",
     ) -> None:
         self._url = url
         self._exchange_name = exchange
         self._dlx_name = f"{exchange}.dlx"
         self._publish_timeout = publish_timeout_s
+        self._probe_timeout = probe_timeout_s
+        self._probes: set[asyncio.Task[int]] = set()
         self._connection_name = connection_name
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
@@ -166,8 +173,28 @@ class RabbitBus:
         return RabbitSubscription(queue, tag, channel)
 
     async def queue_depth(self, queue: str) -> int:
+        """Messages ready in `queue` (0 if it does not exist); waits at most `probe_timeout_s`.
+
+        A task of its own opens a channel, declares the queue passively and closes the channel; the caller waits
+        for it through `asyncio.shield`, so cancelling the caller never cancels an AMQP call mid-flight (aiormq
+        answers a cancelled `Channel.Close` with a second one, and the broker then closes the whole connection).
+        A probe the caller stopped waiting for ends when the broker answers or the connection drops.
+        """
         await self.connect()
-        channel = await self.connection.channel()
+        probe = asyncio.create_task(self._passive_depth(queue), name=f"queue_depth:{queue}")
+        self._probes.add(probe)
+        probe.add_done_callback(self._probe_done)
+        try:
+            async with asyncio.timeout(self._probe_timeout):
+                return await asyncio.shield(probe)
+        except TimeoutError as exc:
+            raise QueueProbeTimeout(f"no depth of queue {queue} from the broker in {self._probe_timeout} s") from exc
+
+    async def _passive_depth(self, queue: str) -> int:
+        # A plain channel, not the robust connection's: the broker closes the channel when the queue does not
+        # exist, and a robust channel then reopens itself, one more channel left open per call.
+        channel = aio_pika.Channel(self.connection, publisher_confirms=False)
+        await channel.initialize()
         try:
             declared = await channel.declare_queue(queue, passive=True)
             return int(declared.declaration_result.message_count or 0)
@@ -177,7 +204,15 @@ class RabbitBus:
             if not channel.is_closed:
                 await channel.close()
 
+    def _probe_done(self, probe: asyncio.Task[int]) -> None:
+        """Forget a finished probe; its error is read here too, where its caller had stopped waiting."""
+        self._probes.discard(probe)
+        if not probe.cancelled() and (error := probe.exception()) is not None:
+            log.debug("queue_probe_failed", probe=probe.get_name(), error=repr(error))
+
     async def close(self) -> None:
+        if self._probes:  # let probes whose callers stopped waiting close their channels first
+            await asyncio.wait(set(self._probes), timeout=self._probe_timeout)
         if self._connection is not None:
             await self._connection.close()
         self._connection = self._channel = None
