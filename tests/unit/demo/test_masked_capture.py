@@ -55,7 +55,7 @@ def _run(scene: DemoScene, photos: Path, work: Path) -> Outcome:
     report = pipeline.reconstruct(photos, work / "sfm", params)
     assert report.passed and report.sparse_dir is not None, report.message
     trainer = TrainParams.preset_named("preview").model_copy(
-        update={"steps": STEPS, "data_factor": 1, "max_image_side": SIDE, "eval_steps": []}
+        update={"steps": STEPS, "data_factor": 1, "max_image_side": SIDE, "eval_steps": ()}
     )
     trained = train_module.train(report.sparse_dir, work / "train", trainer, images_dir=photos)
     splats = export.read_ply(Path(trained.model_path))
