@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The quality benchmark's GPU rows for runs longer than one device call: a detached queue on the device machine
-# that outlives the call which started it (the machine stays warm 30 s after a call: chain the calls). In sessions
-# 9 and 10 chained calls found a fresh machine (the next call came later than 30 s), so plan for a queue that
-# finishes inside the call that starts it; a later call only collects when it reaches the same machine. At today's
-# speed no `quality` row fits one call (the jittered demo alone: 21.7 s per 1,000 steps, about 650 s of training).
+# The quality benchmark's GPU rows for runs longer than one device call, in the detached queue of
+# benchmarks/gpu/queue.sh (the machine stays warm 30 s after a call: chain the calls at once). In sessions 9 and 10
+# chained calls found a fresh machine and the queue started over; in sessions 13 and 14 they reached the same one
+# (the phone video's `quality` row: three calls, 1,089 s of pipeline). A queue is lost with its machine.
 #
 # Each call (from the repository root, carrying `.whl`, `.whl-e2e`, `.data` and, if there is one, `.jit`; see
 # run_gpu_suite.sh) starts the queue unless it is already running or done, waits until the queue is done or until
@@ -19,6 +18,7 @@ set -uo pipefail
 began=$(date +%s)
 OUT=${OUT:-/tmp/quality-out}
 source benchmarks/gpu/site.sh
+source benchmarks/gpu/queue.sh
 Q=$W/queue-${PRESET:-quality}
 export SPACEPORT_THREADS=0 SPACEPORT_DATASETS=$PWD/.data
 mkdir -p "$Q" "$OUT"
@@ -26,43 +26,13 @@ mkdir -p "$Q" "$OUT"
 export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 scenes=${SCENES:-demo-exposure-jitter sceaux_castle fox demo-phone-video}
 
-if [ -n "${STOP:-}" ] && [ -f "$Q/queue.pid" ]; then
-    kill -- "-$(cat "$Q/queue.pid")" 2>/dev/null && echo "$(date +%T) stopped" >> "$Q/events.txt"
-    rm -f "$Q/queue.pid"
-elif [ ! -f "$Q/done" ] && ! { [ -f "$Q/queue.pid" ] && kill -0 "$(cat "$Q/queue.pid")" 2>/dev/null; }; then
-    cat > "$Q/queue.sh" <<QUEUE
-set -u
-cd "$PWD"
-if [ -z "${CPU_DRY_RUN:-}" ]; then
-    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >> "$Q/events.txt"
-    t0=\$(date +%s)
-    python3 -c "from gsplat.cuda._backend import _C; assert _C is not None" || exit 1
-    echo "\$(date +%T) gsplat ready in \$((\$(date +%s) - t0)) s" >> "$Q/events.txt"
+if [ -n "${STOP:-}" ]; then
+    queue_stop "$Q"
+else
+    queue_start "$Q" "$scenes" \
+        "python3 benchmarks/quality/run.py --preset ${PRESET:-quality} --scenes \"\$1\" --out \"$Q/\$1.jsonl\""
 fi
-run_one() {
-    [ -f "$Q/\$1.done" ] && return
-    echo "\$(date +%T) start \$1" >> "$Q/events.txt"
-    python3 benchmarks/quality/run.py --preset "${PRESET:-quality}" --scenes "\$1" --out "$Q/\$1.jsonl" > "$Q/\$1.log" 2>&1
-    echo "\$(date +%T) end \$1 (exit \$?)" >> "$Q/events.txt"
-    touch "$Q/\$1.done"
-}
-for s in $scenes; do
-    if [ -n "${PARALLEL:-}" ]; then run_one "\$s" & else run_one "\$s"; fi
-done
-wait
-touch "$Q/done"
-QUEUE
-    setsid nohup bash "$Q/queue.sh" < /dev/null > "$Q/queue.log" 2>&1 &
-    echo $! > "$Q/queue.pid"
-    echo "$(date +%T) queue started: $scenes" >> "$Q/events.txt"
-fi
-
-alive() { [ -f "$Q/queue.pid" ] && kill -0 "$(cat "$Q/queue.pid")" 2>/dev/null; }
-while [ ! -f "$Q/done" ] && alive && [ $(($(date +%s) - began)) -lt "${WAIT:-540}" ]; do sleep 5; done
-for s in $scenes; do
-    [ -f "$Q/$s.log" ] && { echo "== $s"; grep -v "^[IWE][0-9]\{4\} " "$Q/$s.log" | tail -2 | cut -c1-300; }
-done
-cat "$Q/events.txt"
+queue_wait "$Q" "$began" "${WAIT:-540}"
+queue_report "$Q" "$scenes" "$OUT"
 cat "$Q"/*.jsonl > "$OUT/records.jsonl" 2>/dev/null
 [ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$OUT"  # carry it next time as .jit/
-tar czf "$OUT/logs.tgz" -C "$Q" --exclude='*.pid' . 2>/dev/null

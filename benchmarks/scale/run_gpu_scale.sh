@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The scaling benchmark's GPU rows (issue 20): `bench_scale.py --preset standard` at each photo count, one after
+# another in the detached queue of benchmarks/gpu/queue.sh, so that a 1,000-photo run (longer than one device call)
+# goes on between calls chained at once. The courtyard scenes are generated on the machine (its 16 cores); the
+# two-minute video needs ffmpeg, which the machine lacks, so it is not part of this queue.
+#
+# Each call, from the repository root, carrying `.whl`, `.whl-e2e` and, if there is one, `.jit`:
+#   run(command='VIEWS="1000" WAIT=570 bash benchmarks/scale/run_gpu_scale.sh',
+#       carry=['.whl', '.whl-e2e', '.jit'], timeout_s=600)
+# starts the queue unless it is running or done, waits until it is done or WAIT s after the call began, and copies
+# to $OUT: results.json (the rows, keyed by scene, preset and device: merge the new GPU rows into
+# benchmarks/scale/results.json), events.txt and logs.tgz. PRESET (default standard) and VIEWS (default
+# "50 200 500 1000") choose the runs; STOP=1 ends the queue; CPU_DRY_RUN=1 tries it on a CPU machine.
+set -uo pipefail
+began=$(date +%s)
+OUT=${OUT:-/tmp/scale-out}
+source benchmarks/gpu/site.sh
+source benchmarks/gpu/queue.sh
+preset=${PRESET:-standard}
+Q=$W/scale-$preset
+export SPACEPORT_THREADS=0
+mkdir -p "$Q" "$OUT"
+[ -n "${CPU_DRY_RUN:-}" ] || install_site || exit 1
+export PYTHONPATH=$SITE:$REPO_PYTHONPATH
+views=${VIEWS:-50 200 500 1000}
+
+if [ -n "${STOP:-}" ]; then
+    queue_stop "$Q"
+else
+    queue_start "$Q" "$views" \
+        "python3 benchmarks/scale/bench_scale.py --preset $preset --views \"\$1\" --scenes $W/scale-scenes --out $W/scale-runs"
+fi
+queue_wait "$Q" "$began" "${WAIT:-540}"
+queue_report "$Q" "$views" "$OUT"
+cp benchmarks/scale/results.json "$OUT/results.json"
+[ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$OUT"  # carry it next time as .jit/
