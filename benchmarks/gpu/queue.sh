@@ -66,3 +66,14 @@ queue_report() {
     cat "$q/events.txt"
     tar czf "$out/logs.tgz" -C "$q" --exclude='*.pid' . 2>/dev/null
 }
+
+# One device call's part: STOP=1 ends the queue, else it starts unless running or done; then wait until done or
+# WAIT s (default 540) after BEGAN, report into OUT, and bring back gsplat's build if none was carried (as .jit/).
+#   queue_call Q "ITEMS" ITEM_COMMAND BEGAN OUT
+queue_call() {
+    local q=$1 items=$2 command=$3 began=$4 out=$5
+    if [ -n "${STOP:-}" ]; then queue_stop "$q"; else queue_start "$q" "$items" "$command"; fi
+    queue_wait "$q" "$began" "${WAIT:-540}"
+    queue_report "$q" "$items" "$out"
+    [ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$out"
+}

@@ -26,13 +26,7 @@ mkdir -p "$Q" "$OUT"
 export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 scenes=${SCENES:-demo-exposure-jitter sceaux_castle fox demo-phone-video}
 
-if [ -n "${STOP:-}" ]; then
-    queue_stop "$Q"
-else
-    queue_start "$Q" "$scenes" \
-        "python3 benchmarks/quality/run.py --preset ${PRESET:-quality} --scenes \"\$1\" --out \"$Q/\$1.jsonl\""
-fi
-queue_wait "$Q" "$began" "${WAIT:-540}"
-queue_report "$Q" "$scenes" "$OUT"
+queue_call "$Q" "$scenes" \
+    "python3 benchmarks/quality/run.py --preset ${PRESET:-quality} --scenes \"\$1\" --out \"$Q/\$1.jsonl\"" \
+    "$began" "$OUT"
 cat "$Q"/*.jsonl > "$OUT/records.jsonl" 2>/dev/null
-[ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$OUT"  # carry it next time as .jit/

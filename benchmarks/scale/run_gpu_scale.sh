@@ -24,13 +24,7 @@ mkdir -p "$Q" "$OUT"
 export PYTHONPATH=$SITE:$REPO_PYTHONPATH
 views=${VIEWS:-50 200 500 1000}
 
-if [ -n "${STOP:-}" ]; then
-    queue_stop "$Q"
-else
-    queue_start "$Q" "$views" \
-        "python3 benchmarks/scale/bench_scale.py --preset $preset --views \"\$1\" --scenes $W/scale-scenes --out $W/scale-runs"
-fi
-queue_wait "$Q" "$began" "${WAIT:-540}"
-queue_report "$Q" "$views" "$OUT"
+queue_call "$Q" "$views" \
+    "python3 benchmarks/scale/bench_scale.py --preset $preset --views \"\$1\" --scenes $W/scale-scenes --out $W/scale-runs" \
+    "$began" "$OUT"
 cp benchmarks/scale/results.json "$OUT/results.json"
-[ -n "${CPU_DRY_RUN:-}" ] || [ -f .jit/gsplat_cuda.so.xz ] || save_jit "$OUT"  # carry it next time as .jit/
