@@ -98,11 +98,16 @@ def main() -> None:
         record["wall_seconds"] = time.perf_counter() - t0
         (Path(args.out) / f"{label}.json").write_text(json.dumps(record, indent=1))
         f = report.final
+        ttq = [
+            (e.step, round(e.psnr or 0, 3), round(e.ssim or 0, 4), round(e.train_seconds or 0, 1))
+            for e in report.evaluations
+        ]
         print(
             f"RUN {label}: PSNR {f.psnr:.3f} SSIM {f.ssim:.4f} (torchmetrics {record['torchmetrics']}) "
             f"gaussians {report.gaussians} train {report.train_seconds:.2f}s peak "
             f"{report.peak_memory_bytes / 2**30:.3f} GiB steps {report.steps} renderer {report.renderer} "
-            f"evals {[(e.step, round(e.psnr or 0, 3), round(e.ssim or 0, 4)) for e in report.evaluations]}",
+            f"evals (step, PSNR, SSIM, train s) "
+            f"{ttq}",
             flush=True,
         )
 

@@ -6,7 +6,8 @@
 # `.baseline` folders that prepare_carry.sh builds:
 #   bash benchmarks/trainer/run_gpu.sh "standard preview" baseline
 # $1: our runs (bench_fox.py --run specs, space-separated); $2: "baseline" to run the baseline too.
-# Env: SKIP_TESTS=1 skips tests/gpu; PROFILE_SPLATS=N profiles one step at N splats first; SAVE_JIT=1 brings the
+# Env: SKIP_TESTS=1 skips tests/gpu (GPU_TESTS=path runs those only); PROFILE_SPLATS=N profiles one step at N splats
+# first, at each resolution factor of PROFILE_COARSE (default "1": full resolution); SAVE_JIT=1 brings the
 # compiled gsplat back as $OUT/gsplat_cuda.so.xz (put it in `.jit/` and carry that: no compile next time);
 # ERRORS=label writes where that run loses held-out PSNR (heldout_errors.py) to $OUT/errors.png and the log.
 # Results: $OUT/log.txt, $OUT/ours.json, $OUT/baseline.json, $OUT/gpu.txt and one preview.
@@ -48,10 +49,12 @@ echo "compile: $(($(date +%s) - t0)) s"
 [ -n "${SAVE_JIT:-}" ] && save_jit "$OUT"
 
 if [ -z "${SKIP_TESTS:-}" ]; then
-    python3 -m pytest -q -p no:cacheprovider --noconftest tests/gpu 2>&1 | tail -4
+    python3 -m pytest -q -p no:cacheprovider --noconftest "${GPU_TESTS:-tests/gpu}" 2>&1 | tail -4
 fi
 if [ -n "${PROFILE_SPLATS:-}" ]; then
-    python3 benchmarks/trainer/profile_step.py --scene "$FOX" --splats "$PROFILE_SPLATS" 2>&1 | head -45
+    for c in ${PROFILE_COARSE:-1}; do
+        python3 benchmarks/trainer/profile_step.py --scene "$FOX" --splats "$PROFILE_SPLATS" --coarse "$c" 2>&1 | head -40
+    done
 fi
 
 args=()

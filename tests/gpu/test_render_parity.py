@@ -54,12 +54,19 @@ def test_cpu_and_gsplat_renders_agree(lens: Lens, tolerance: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("camera", "renderer", "lens_handling"),
-    [("original", "gsplat-3dgut", "as-is"), ("auto", "gsplat", "undistorted")],
+    ("camera", "renderer", "lens_handling", "coarse"),
+    [
+        ("original", "gsplat-3dgut", "as-is", 1),
+        ("auto", "gsplat", "undistorted", 1),
+        ("auto", "gsplat", "undistorted", 2),
+    ],
 )
-def test_cuda_training_raises_heldout_psnr(tmp_path: Path, camera: str, renderer: str, lens_handling: str) -> None:
+def test_cuda_training_raises_heldout_psnr(
+    tmp_path: Path, camera: str, renderer: str, lens_handling: str, coarse: int
+) -> None:
     """300 CUDA steps (MCMC) on the synthetic radial-lens scene raise held-out PSNR by at least 4 dB, through
-    3DGUT on the original photos or, as `auto` does on a GPU, the classic rasterizer on undistorted photos."""
+    3DGUT on the original photos or, as `auto` does on a GPU, the classic rasterizer on undistorted photos (also
+    with the first half of the steps at half resolution)."""
     scene = write_synthetic_scene(tmp_path / "scene", width=96, height=72)
     params = TrainParams.preset_named("preview").model_copy(
         update={
@@ -69,6 +76,8 @@ def test_cuda_training_raises_heldout_psnr(tmp_path: Path, camera: str, renderer
             "eval_steps": (1,),
             "device": "cuda",
             "camera": camera,
+            "coarse_factor": coarse,
+            "coarse_fraction": 0.5,
         }
     )
     report = train(scene, tmp_path / "out", params)
@@ -77,6 +86,27 @@ def test_cuda_training_raises_heldout_psnr(tmp_path: Path, camera: str, renderer
     assert last.psnr is not None and first.psnr is not None
     assert last.psnr - first.psnr >= 4.0, (first.psnr, last.psnr)
     assert math.isfinite(last.ssim or math.nan)
+
+
+def test_a_coarse_gsplat_render_matches_the_fine_one_block_averaged() -> None:
+    """gsplat through the coarse camera draws its fine render block-averaged, with no offset: a principal point a
+    quarter coarse pixel off scores at least 2 dB less (as on the CPU, tests/unit/trainer/test_coarse.py)."""
+    from dataclasses import replace
+
+    from spaceport_splats.ssim import psnr
+    from spaceport_trainer.coarse import coarse_camera, coarse_photo
+
+    splats = {k: v.cuda() for k, v in _scene().items()}
+    fine = _camera(Lens("pinhole")).to("cuda")
+    coarse = coarse_camera(fine, 2)
+    off = coarse.K.clone()
+    off[:2, 2] -= 0.25
+    with torch.no_grad():
+        pooled, _ = coarse_photo(render(splats, fine, 3).image, None, 2)
+        small = render(splats, coarse, 3).image
+        shifted = render(splats, replace(coarse, K=off), 3).image
+    assert small.shape == pooled.shape == (60, 80, 3)
+    assert float(psnr(small, pooled)) > float(psnr(shifted, pooled)) + 2.0, (psnr(small, pooled), psnr(shifted, pooled))
 
 
 def test_true_splats_fixture_is_visible() -> None:

@@ -7,12 +7,14 @@ import torch
 from torch import Tensor
 
 from spaceport.params.trainer import TrainParams
+from spaceport_splats.cameras import Camera
 from spaceport_splats.dataset import SceneData
 from spaceport_splats.masked import psnr_over
 from spaceport_splats.render import Splats, render
 from spaceport_splats.sh import active_sh_degree
 from spaceport_trainer.appearance import Appearance, appearance_enabled, auto_check_step
 from spaceport_trainer.checkpoint import Checkpoint, restore_rng
+from spaceport_trainer.coarse import coarse_camera, coarse_photo, factor_at
 from spaceport_trainer.loss import photometric_loss, regularisers
 from spaceport_trainer.mcmc import MCMCStrategy
 from spaceport_trainer.report import EvaluationRecord
@@ -45,6 +47,7 @@ class Run:
     evaluations: list[EvaluationRecord] = field(default_factory=list)
     loss_log: list[tuple[int, float]] = field(default_factory=list)
     _orders: dict[int, Tensor] = field(default_factory=dict)
+    _coarse: dict[tuple[int, int], Camera] = field(default_factory=dict)  # (view, factor) -> coarse camera
 
     def view_at(self, step: int, count: int) -> int:
         """Training views are visited in a fresh seeded permutation each epoch (resumable: no state)."""
@@ -56,6 +59,13 @@ class Run:
                 )
             }
         return int(self._orders[epoch][step % count])
+
+    def coarse_camera(self, index: int, camera: Camera, factor: int) -> Camera:
+        """Training view `index`'s camera at 1/`factor` resolution (made once per view)."""
+        key = (index, factor)
+        if key not in self._coarse:
+            self._coarse[key] = coarse_camera(camera, factor)
+        return self._coarse[key]
 
 
 def _renderer_name(data: SceneData, device: torch.device) -> str:
@@ -118,13 +128,17 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
     view = data.train[index]
     photo = view.photo()
     data.train[run.view_at(run.step + 1, len(data.train))].prefetch()  # the next step's photo, while this one runs
-    out = render(run.splats, view.camera, active_sh_degree(p, run.step))
-    target = photo.target()  # [H, W, 3]
+    camera, target, mask = view.camera, photo.target(), photo.mask  # target [H, W, 3]
+    factor = factor_at(p, run.step)
+    if factor > 1:
+        camera = run.coarse_camera(index, camera, factor)
+        target, mask = coarse_photo(target, mask, factor)
+    out = render(run.splats, camera, active_sh_degree(p, run.step))
     if run.appearance is not None:
-        run.appearance.refit(out.image, target, index, photo.mask)
+        run.appearance.refit(out.image, target, index, mask)
     active = run.appearance is not None and run.appearance.active
     image = run.appearance.apply(out.image, index) if run.appearance is not None and active else out.image
-    loss = photometric_loss(image, target, p.ssim_lambda, photo.mask) + regularisers(run.splats, p)
+    loss = photometric_loss(image, target, p.ssim_lambda, mask) + regularisers(run.splats, p)
     if run.appearance is not None and active:
         loss = loss + run.appearance.regulariser(index)
     loss.backward()
@@ -135,7 +149,7 @@ def train_step(run: Run, data: SceneData, log_now: bool) -> tuple[Tensor, Tensor
         _settle_appearance(run, len(data.train))
     run.strategy.step(run.splats, run.optimizer, run.step, means_lr(p, run.extent, run.step))
     set_means_lr(run.optimizer, means_lr(p, run.extent, run.step + 1))
-    quality = psnr_over(image.detach().clamp(0.0, 1.0), target, photo.mask) if log_now else None
+    quality = psnr_over(image.detach().clamp(0.0, 1.0), target, mask) if log_now else None
     return loss.detach(), quality
 
 

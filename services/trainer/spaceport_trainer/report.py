@@ -28,6 +28,8 @@ class EvaluationRecord(BaseModel):
     ssim: float | None
     gaussians: int
     ms_per_image: float
+    train_seconds: float | None = None
+    """Training time spent up to this step (evaluations and checkpoints not counted): time to this quality."""
     views: list[ViewScoreRecord] = Field(default_factory=list)
     psnr_colour_fit: float | None = None
     """Mean PSNR after a closed-form affine colour fit per held-out view (`spaceport_splats.colour_fit`)."""

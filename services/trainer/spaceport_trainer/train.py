@@ -89,9 +89,10 @@ class _Clock:
         self._mark, self._what = now, what
 
 
-def _record(ev: Evaluation, gaussians: int) -> EvaluationRecord:
+def _record(ev: Evaluation, gaussians: int, train_seconds: float) -> EvaluationRecord:
     return EvaluationRecord(
         step=ev.step,
+        train_seconds=train_seconds,
         psnr=ev.psnr,
         ssim=ev.ssim,
         gaussians=gaussians,
@@ -133,7 +134,7 @@ def _evaluate(run: Run, data: SceneData, clock: _Clock) -> None:
     clock.switch("eval")
     degree = active_sh_degree(run.params, run.step)
     ev = evaluate(run.splats, data.test, degree, run.step)
-    run.evaluations.append(_record(ev, len(run.splats["means"])))
+    run.evaluations.append(_record(ev, len(run.splats["means"]), run.prior_seconds + clock.spent["train"]))
     log.info(
         "heldout_evaluation",
         step=run.step,

@@ -99,6 +99,10 @@ class TrainParams(Params):
     # model
     sh_degree: int = Field(default=3, ge=0, le=3)
     sh_degree_interval: int = Field(default=500, ge=1, description="add one SH band every n steps")
+    coarse_factor: int = Field(
+        default=1, ge=1, le=8, description="early steps render and compare at 1/n of the resolution (1: never)"
+    )
+    coarse_fraction: float = Field(default=0.0, ge=0, le=1, description="share of the steps at `coarse_factor`")
     max_gaussians: int = Field(
         default=300_000, ge=1000, description="hard cap on the number of splats (grown for large scenes: `budget`)"
     )
