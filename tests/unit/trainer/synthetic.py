@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from spaceport.params.trainer import DensifyParams, TrainParams
 from spaceport_splats.cameras import Lens, make_camera
 from spaceport_splats.render import render_torch
 from spaceport_splats.sh import rgb_to_sh
@@ -93,3 +94,21 @@ def rotmat_to_quat(rot: np.ndarray) -> np.ndarray:
     y = math.copysign(math.sqrt(max(0.0, 1 - rot[0, 0] + rot[1, 1] - rot[2, 2])) / 2, rot[0, 2] - rot[2, 0])
     z = math.copysign(math.sqrt(max(0.0, 1 - rot[0, 0] - rot[1, 1] + rot[2, 2])) / 2, rot[1, 0] - rot[0, 1])
     return np.array([w, x, y, z])
+
+
+def short_cpu_run() -> TrainParams:
+    """300 CPU steps on the synthetic scene (MCMC, SH degree 1, cap 3000), evaluated at step 1 and at the end."""
+    return TrainParams(
+        preset="preview",
+        steps=300,
+        data_factor=1,
+        sh_degree=1,
+        sh_degree_interval=100,
+        max_gaussians=3000,
+        densify=DensifyParams(refine_start=100, refine_every=50),
+        eval_steps=(1,),
+        checkpoint_every=10_000,
+        log_every=100,
+        preview_views=1,
+        seed=0,
+    )

@@ -9,13 +9,13 @@ import pytest
 import torch
 
 import spaceport_trainer.loop as loop_module
-from spaceport.params.trainer import DensifyParams, TrainParams
+from spaceport.params.trainer import TrainParams
 from spaceport_splats.cameras import Camera, Lens, make_camera
 from spaceport_splats.render import render_torch
 from spaceport_splats.ssim import psnr
 from spaceport_trainer.coarse import coarse_camera, coarse_photo, factor_at
 from spaceport_trainer.train import train
-from tests.unit.trainer.synthetic import look_at, true_splats
+from tests.unit.trainer.synthetic import look_at, short_cpu_run, true_splats
 
 pytestmark = pytest.mark.unit
 
@@ -77,20 +77,7 @@ def test_a_coarse_start_renders_small_early_and_learns_about_as_well(
         sizes.append((camera.width, camera.height))
         return real_render(splats, camera, degree)
 
-    params = TrainParams(
-        preset="preview",
-        steps=300,
-        data_factor=1,
-        sh_degree=1,
-        sh_degree_interval=100,
-        max_gaussians=3000,
-        densify=DensifyParams(refine_start=100, refine_every=50),
-        eval_steps=(1,),
-        checkpoint_every=10_000,
-        log_every=100,
-        preview_views=0,
-        seed=0,
-    )
+    params = short_cpu_run().model_copy(update={"preview_views": 0})
     full = train(synthetic_scene, tmp_path / "full", params).evaluations[-1].psnr
     monkeypatch.setattr(loop_module, "render", spy)
     coarse = params.model_copy(update={"coarse_factor": 2, "coarse_fraction": 0.5})

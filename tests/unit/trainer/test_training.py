@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from spaceport.params.trainer import DensifyParams, TrainParams
+from spaceport.params.trainer import TrainParams
 from spaceport_splats.export import read_ply
 from spaceport_trainer.train import TrainHooks, TrainProgress, train
+from tests.unit.trainer.synthetic import short_cpu_run
 
 pytestmark = pytest.mark.unit
 
@@ -16,20 +17,7 @@ MARGIN_DB = 4.0  # held-out PSNR gain required between step 1 and step 300
 
 def test_few_hundred_cpu_steps_raise_heldout_psnr(synthetic_scene: Path, tmp_path: Path) -> None:
     """300 CPU steps (MCMC, SH degree 1) raise held-out PSNR by at least 4 dB and write a loadable model."""
-    params = TrainParams(
-        preset="preview",
-        steps=300,
-        data_factor=1,
-        sh_degree=1,
-        sh_degree_interval=100,
-        max_gaussians=3000,
-        densify=DensifyParams(refine_start=100, refine_every=50),
-        eval_steps=(1,),
-        checkpoint_every=10_000,
-        log_every=100,
-        preview_views=1,
-        seed=0,
-    )
+    params = short_cpu_run()
     report = train(synthetic_scene, tmp_path / "out", params)
     first, last = report.evaluations[0], report.evaluations[-1]
     assert (first.step, last.step) == (1, 300)
