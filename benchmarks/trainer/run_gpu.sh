@@ -76,3 +76,6 @@ first=$(ls "$W"/ours/*/previews/*.png 2>/dev/null | head -1)
 if [ -n "$WITH_BASELINE" ]; then
     bash benchmarks/trainer/run_baseline.sh "$FOX" "$W" "$OUT"
 fi
+if [ -f "$OUT/baseline.json" ]; then  # this call's baseline or an earlier one on this machine
+    python3 benchmarks/trainer/time_to_quality.py "$OUT/ours.json" "$OUT/baseline.json"
+fi
