@@ -6,6 +6,7 @@ The photos are prepared as training prepares them (`camera=auto`: undistorted, c
 """
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -55,8 +56,8 @@ def main() -> None:
             train_step(run, data, False)
             run.step += 1
         torch.cuda.synchronize()
-    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=25, max_name_column_width=60)
-    print(table)
+    sort = os.environ.get("PROFILE_SORT", "cuda_time_total")  # self_cpu_time_total: where the host's time goes
+    print(prof.key_averages().table(sort_by=sort, row_limit=25, max_name_column_width=60))
 
 
 if __name__ == "__main__":
