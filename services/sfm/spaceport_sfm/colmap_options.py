@@ -63,17 +63,7 @@ def matching_options(params: SfmParams, threads: int) -> pycolmap.FeatureMatchin
 COLMAP_GLOBAL_BA_RATIO = 1.1
 GPU_GLOBAL_BA_RATIO = 2.0
 """With SIFT on a GPU, mapping is most of SfM; a global bundle adjustment at each doubling of the model kept
-fox's pose error (0.238 deg against 0.246) and cut its mapping from 26 s to 18 s (H200, benchmarks/sfm). Used past
-`exhaustive_max_images` photos on a CUDA build."""
-
-GPU_SMALL_SCENE_GLOBAL_BA_RATIO = 100.0
-GPU_SMALL_SCENE_LOCAL_BA_IMAGES = 4
-GPU_SMALL_SCENE_LOCAL_BA_REFINEMENTS = 1
-"""On a CUDA build, up to `exhaustive_max_images` photos: global bundle adjustment at the end only, local bundle
-adjustment over 4 images (COLMAP: 6) refined once (COLMAP: twice). Mapping runs on the CPU cores in either build;
-measured there (benchmarks/sfm/RESULTS.md, sessions 12 and 15): fox mapped in 14.9 s instead of 20.6 s at ratio 2.0
-(median of 3), 0.238 deg median rotation error against 0.246; sceaux_castle in 3.7 s instead of 4.9 s, the same
-reprojection error. Local BA on 2 images, or one iteration, was slower and (2 images) wrong."""
+fox's pose error (0.238 deg against 0.246) and cut its mapping from 26 s to 18 s (H200, benchmarks/sfm)."""
 
 
 LARGE_SCENE_GLOBAL_BA_RATIO = 1.4
@@ -86,10 +76,9 @@ def global_ba_ratio(params: SfmParams, images: int) -> float:
     """The job's global bundle-adjustment growth ratio, or this build's default for `images` photos."""
     if params.ba_global_frames_ratio is not None:
         return params.ba_global_frames_ratio
-    large = images > params.exhaustive_max_images
     if uses_gpu():
-        return GPU_GLOBAL_BA_RATIO if large else GPU_SMALL_SCENE_GLOBAL_BA_RATIO
-    return LARGE_SCENE_GLOBAL_BA_RATIO if large else COLMAP_GLOBAL_BA_RATIO
+        return GPU_GLOBAL_BA_RATIO
+    return LARGE_SCENE_GLOBAL_BA_RATIO if images > params.exhaustive_max_images else COLMAP_GLOBAL_BA_RATIO
 
 
 MapperOptions = TypeVar("MapperOptions", pycolmap.IncrementalPipelineOptions, pycolmap.GlobalPipelineOptions)
@@ -107,7 +96,8 @@ def mapper_options(options: MapperOptions, params: SfmParams, threads: int, imag
         options.ba_global_frames_ratio = ratio
         options.ba_global_points_ratio = ratio
         options.ba_use_gpu = params.ba_use_gpu and uses_gpu()
-        if uses_gpu() and params.ba_global_frames_ratio is None and images <= params.exhaustive_max_images:
-            options.mapper.ba_local_num_images = GPU_SMALL_SCENE_LOCAL_BA_IMAGES
-            options.ba_local_max_refinements = GPU_SMALL_SCENE_LOCAL_BA_REFINEMENTS
+        if params.ba_local_num_images is not None:
+            options.mapper.ba_local_num_images = params.ba_local_num_images
+        if params.ba_local_max_refinements is not None:
+            options.ba_local_max_refinements = params.ba_local_max_refinements
     return options

@@ -23,20 +23,11 @@ def test_cpu_build_keeps_colmaps_mapping() -> None:
 
 
 def test_cuda_build_bundle_adjusts_on_the_gpu_and_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where pycolmap has CUDA, bundle adjustment asks for the GPU; up to the exhaustive limit global BA runs at the
-    end only and local BA covers 4 images refined once, past it global BA waits for the model to double and local BA
-    keeps COLMAP's settings."""
+    """Where pycolmap has CUDA, bundle adjustment asks for the GPU and global BA waits for the model to double."""
     monkeypatch.setattr(colmap_options, "uses_gpu", lambda: True)
-    params = SfmParams()
-    options = mapper_options(pycolmap.IncrementalPipelineOptions(), params, threads=0, images=50)
-    assert options.ba_global_frames_ratio == pytest.approx(100.0)
-    assert options.mapper.ba_local_num_images == 4 and options.ba_local_max_refinements == 1
+    options = mapper_options(pycolmap.IncrementalPipelineOptions(), SfmParams(), threads=0, images=50)
+    assert options.ba_global_frames_ratio == pytest.approx(2.0)
     assert options.ba_use_gpu
-    large = mapper_options(
-        pycolmap.IncrementalPipelineOptions(), params, threads=0, images=params.exhaustive_max_images + 1
-    )
-    assert large.ba_global_frames_ratio == pytest.approx(2.0)
-    assert large.mapper.ba_local_num_images == 6 and large.ba_local_max_refinements == 2
     off = mapper_options(pycolmap.IncrementalPipelineOptions(), SfmParams(ba_use_gpu=False), threads=0, images=50)
     assert not off.ba_use_gpu
 
@@ -62,3 +53,11 @@ def test_cpu_build_adjusts_large_scenes_globally_less_often() -> None:
     past = mapper_options(pycolmap.IncrementalPipelineOptions(), params, 1, images=limit + 1)
     assert at_limit.ba_global_frames_ratio == pytest.approx(1.1)
     assert past.ba_global_frames_ratio == pytest.approx(1.4) and past.ba_global_points_ratio == pytest.approx(1.4)
+
+
+def test_the_jobs_local_bundle_adjustment_settings_are_used() -> None:
+    """`ba_local_num_images` and `ba_local_max_refinements` reach the incremental mapper when set."""
+    params = SfmParams(ba_global_frames_ratio=100.0, ba_local_num_images=4, ba_local_max_refinements=1)
+    options = mapper_options(pycolmap.IncrementalPipelineOptions(), params, 1, images=50)
+    assert options.mapper.ba_local_num_images == 4 and options.ba_local_max_refinements == 1
+    assert options.ba_global_frames_ratio == pytest.approx(100.0)
