@@ -106,8 +106,7 @@ def main() -> None:
             f"RUN {label}: PSNR {f.psnr:.3f} SSIM {f.ssim:.4f} (torchmetrics {record['torchmetrics']}) "
             f"gaussians {report.gaussians} train {report.train_seconds:.2f}s peak "
             f"{report.peak_memory_bytes / 2**30:.3f} GiB steps {report.steps} renderer {report.renderer} "
-            f"evals (step, PSNR, SSIM, train s) "
-            f"{ttq}",
+            f"evals (step, PSNR, SSIM, train s) {ttq}",
             flush=True,
         )
 

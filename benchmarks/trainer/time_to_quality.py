@@ -37,7 +37,8 @@ def main() -> None:
         if hit is None:
             best = max(run["evaluations"], key=lambda e: e.get("psnr") or 0.0)
             print(
-                f"TTQ {label}: never reached {target:.3f} (best {best['psnr']:.3f} at {best['step']}) peak {peak:.3f}"
+                f"TTQ {label}: never reached {target:.3f} (best {best['psnr']:.3f} at {best['step']}) "
+                f"peak {peak:.3f} GiB"
             )
             continue
         spent = hit["train_seconds"]
