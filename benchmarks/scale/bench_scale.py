@@ -28,12 +28,12 @@ from growth import growth_exponent, n_log_n_exponent
 from memory import MemorySampler
 from rich.console import Console
 
-from spaceport.events import Compressed, Envelope, ImagesReady, ModelTrained, SfmCompleted
+from spaceport.events import Compressed, Envelope, ImagesReady, ModelTrained, SfmCompleted, StageProgress
 from spaceport.logging import configure_logging
 from spaceport.params import JobOptions
 from spaceport.settings import Settings
 from spaceport_app.cli.demo import sparse_poses
-from spaceport_app.cli.follow import ProgressDisplay
+from spaceport_app.cli.follow import STAGE_OF_RESULT, ProgressDisplay
 from spaceport_app.demo import CAPTURES, DemoScene, generate_scene, load_ground_truth, pose_errors
 from spaceport_app.demo.video import VIDEO, generate_walk_video
 from spaceport_app.embedded.pipeline import run_embedded
@@ -48,15 +48,26 @@ EXHAUSTIVE_LIMIT = 120
 
 
 class StageClock(ProgressDisplay):
-    """Notes when each stage's result event arrives (a stage ends when its result is published)."""
+    """Notes when each stage's result event arrives (a stage ends when its result is published), and prints a
+    line per tenth of each stage with the time of day (in a log, a run stopped midway still says where it was)."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console) -> None:
+        super().__init__(Console(file=console.file, force_terminal=False))
         self.ends: dict[str, float] = {}
 
     def show(self, event: Envelope) -> None:
         for kind, stage in MARKS.items():
             if isinstance(event, kind) and stage not in self.ends:
                 self.ends[stage] = time.monotonic()
+        if self._prints(event):
+            self.console.print(time.strftime("%H:%M:%S"), end=" ", highlight=False)
+        super().show(event)
+
+    def _prints(self, event: Envelope) -> bool:
+        """Whether `ProgressDisplay` prints a line for this event (a result, or a tenth more of a stage)."""
+        if isinstance(event, StageProgress):
+            return event.data.fraction - self._printed.get(event.data.stage, -1.0) >= 0.1
+        return event.type in STAGE_OF_RESULT
 
 
 def scene_for(scenes: Path, views: int | None) -> tuple[Path, DemoScene, float]:
@@ -67,18 +78,20 @@ def scene_for(scenes: Path, views: int | None) -> tuple[Path, DemoScene, float]:
         truth = load_ground_truth(root)
     except (OSError, ValueError):
         if views:
-            truth = generate_scene(root, views=views, capture=CAPTURES["courtyard"])
+            truth = generate_scene(root, views=views, capture=CAPTURES["courtyard"], workers=0)
         else:
             truth = generate_walk_video(root)
     generated = time.perf_counter() - start
     return (root / VIDEO if views is None else truth.images_dir), truth, generated
 
 
-def run_point(label: str, source: Path, truth: DemoScene, options: JobOptions, work: Path) -> dict[str, Any]:
+def run_point(
+    label: str, source: Path, truth: DemoScene, options: JobOptions, work: Path, console: Console
+) -> dict[str, Any]:
     """One embedded job with per-stage seconds and peak memory, pose error and held-out PSNR."""
     shutil.rmtree(work, ignore_errors=True)
     settings = Settings(work_dir=work / ".work")
-    clock, sampler = StageClock(), MemorySampler()
+    clock, sampler = StageClock(console), MemorySampler()
     load_before = os.getloadavg()
     sampler.start()
     start = time.monotonic()
@@ -233,7 +246,7 @@ def main() -> None:
         source, truth, generated = scene_for(args.scenes, views)
         label = "video" if views is None else str(views)
         console.print(f"scene {label}: ready in {generated:.1f} s; running the pipeline at {args.preset} ...")
-        row = run_point(label, source, truth, options, args.out / f"{label}-{args.preset}")
+        row = run_point(label, source, truth, options, args.out / f"{label}-{args.preset}", console)
         row["generated_s"] = round(generated, 1)
         _save(row)
         console.print(json.dumps(row))

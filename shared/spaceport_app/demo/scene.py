@@ -21,25 +21,21 @@ from typing import Literal
 
 import numpy as np
 import structlog
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from spaceport_app.demo.camera import Intrinsics, Pose, orbit_poses
-from spaceport_app.demo.capture import CAPTURES, CameraSpec, Capture
-from spaceport_app.demo.mover import MoverSpot, mover_mask, mover_spheres
+from spaceport_app.demo.capture import CAPTURES, Capture
+from spaceport_app.demo.mover import MoverSpot, mover_spheres
 from spaceport_app.demo.primitives import Sphere
-from spaceport_app.demo.render import render_view
 from spaceport_app.demo.video_take import VIDEO_NAME, film
+from spaceport_app.demo.views import CLEAN, ViewPlan, write_views
 from spaceport_app.demo.walk import walk_poses
 from spaceport_app.demo.world import build_world
-from spaceport_splats.masks import MASKS_FOLDER, write_mask
+from spaceport_splats.masks import MASKS_FOLDER
 
-JPEG_QUALITY = 92
 GROUND_TRUTH = "ground_truth.json"
 IMAGES = "images"
-CLEAN = "clean"
 FORMAT = "spaceport-demo/2"
-EXIF_MAKE, EXIF_MODEL = 0x010F, 0x0110
 
 log = structlog.get_logger(__name__)
 
@@ -200,13 +196,15 @@ def generate_scene(
     height: int | None = None,
     supersample: int = 2,
     capture: Capture | None = None,
+    workers: int = 1,
 ) -> DemoScene:
     """Render the seed's world as `capture` says (`CAPTURES["landscape"]` by default; `views`, `width` and
     `height` override its count and every camera's size) and write the photos with their ground truth.
 
     The same arguments give byte-identical files; an earlier demo scene in `out_dir` is replaced.
     `supersample` s renders s x s rays per pixel (box-filtered) against aliasing; 1 is about four
-    times faster but gives SfM fewer, less precise features.
+    times faster but gives SfM fewer, less precise features. `workers` renders the views in that many processes
+    (0: as many as the cores and the views make worth it); the files are the same whatever it is.
     """
     capture = _resolve(capture or CAPTURES["landscape"], views, width, height)
     if capture.views < 3:
@@ -232,27 +230,13 @@ def generate_scene(
         if capture.walk
         else orbit_poses(capture.views, pose_rng, capture.orbit)
     )
-    rays = {spec: spec.intrinsics().pixel_rays(supersample).astype(np.float32) for spec in capture.cameras}
     digits = max(3, len(str(capture.views - 1)))
     names = [f"view_{i:0{digits}d}.jpg" for i in range(capture.views)]
     gains = capture.jitter.gains(capture.views, np.random.default_rng([seed, 2])) if capture.jitter else None
-    cameras: dict[str, Intrinsics] = {}
     spots = mover_spheres(world, capture.mover, seed) if capture.mover else []
-    for i, (name, pose) in enumerate(zip(names, poses, strict=True)):
-        spec = capture.camera_of(i)
-        cameras[name] = spec.intrinsics()
-        spot = spots[capture.mover.stop_of(i, capture.views)] if capture.mover else None
-        seen = world.with_objects((spot,)) if spot is not None else world
-        render = render_view(seen, cameras[name], pose, supersample=supersample, rays=rays[spec])
-        rgb = render.rgb
-        if gains is not None:
-            (out / CLEAN).mkdir(exist_ok=True)
-            Image.fromarray(rgb).save(out / CLEAN / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
-            rgb = np.clip(rgb * gains[i] + 0.5, 0, 255).astype(np.uint8)
-        Image.fromarray(rgb).save(images / name, quality=JPEG_QUALITY, exif=_exif(capture, spec))
-        if capture.mover is not None:
-            keep = mover_mask(render, len(world.primitives), capture.mover.margin_px)
-            write_mask(keep, images / MASKS_FOLDER / f"{name}.png")
+    plan = ViewPlan(world, capture, tuple(poses), tuple(names), out, images, supersample, gains, tuple(spots))
+    write_views(plan, workers)
+    cameras = {name: capture.camera_of(i).intrinsics() for i, name in enumerate(names)}
     moving = _moving(capture, spots, names)
     scene = DemoScene(root=out, seed=seed, cameras=cameras, poses=dict(zip(names, poses, strict=True)), moving=moving)
     write_ground_truth(scene)
@@ -274,14 +258,6 @@ def _moving(capture: Capture, spots: list[Sphere], names: list[str]) -> tuple[Mo
         )
         for k, s in enumerate(spots)
     )
-
-
-def _exif(capture: Capture, spec: CameraSpec) -> bytes:
-    """EXIF naming the camera (as a phone's photos do), so SfM can tell the cameras of a capture apart."""
-    exif = Image.Exif()
-    exif[EXIF_MAKE] = "Spaceport demo"
-    exif[EXIF_MODEL] = f"camera {capture.cameras.index(spec)}"
-    return exif.tobytes()
 
 
 def _resolve(capture: Capture, views: int | None, width: int | None, height: int | None) -> Capture:

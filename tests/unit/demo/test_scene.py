@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spaceport_app.demo import DemoScene, build_world, generate_scene, load_ground_truth, render_view
+from spaceport_app.demo import CAPTURES, DemoScene, build_world, generate_scene, load_ground_truth, render_view
 from spaceport_app.demo.primitives import Sphere
 from spaceport_app.demo.textures import Texture
 from tests.unit.demo.conftest import SMALL, tree_bytes
@@ -26,6 +26,16 @@ def test_same_seed_same_bytes_other_seed_other_photos(small_scene: DemoScene, tm
     first, second = tree_bytes(small_scene.images_dir), tree_bytes(other.images_dir)
     assert first.keys() == second.keys()
     assert all(first[name] != second[name] for name in first)
+
+
+@pytest.mark.parametrize("capture", ["moving-object", "exposure-jitter"])
+def test_worker_processes_write_the_same_bytes(capture: str, tmp_path: Path) -> None:
+    """Views rendered in two worker processes give the same photos, masks and clean copies as in one process."""
+    scene = {"views": 16, "width": 48, "height": 36, "supersample": 1, "capture": CAPTURES[capture]}
+    alone = generate_scene(tmp_path / "alone", **scene)
+    spread = generate_scene(tmp_path / "spread", workers=2, **scene)
+    files = tree_bytes(alone.root)
+    assert len(files) > 16 and files == tree_bytes(spread.root)
 
 
 def test_photos_decode_at_the_asked_size(small_scene: DemoScene) -> None:
