@@ -4,11 +4,14 @@ Mapping runs on the CPU in both pycolmap builds, so option choices can be compar
 comes from an earlier run (`bench_sfm.py` leaves `work-<dataset>-<profile>/attempt-1/database.db`).
 
 Usage (from the repository root):
-    python benchmarks/sfm/mapping_variants.py DATABASE IMAGES [--reference transforms.json] [--repeat 3] \
+    python benchmarks/sfm/mapping_variants.py DATABASE IMAGES [--reference transforms.json | --truth SCENE] \
+        [--repeat 3] \
         [--strongest-pairs K] --variant 'name:{"ba_global_frames_ratio": 2.0, "mapper.ba_local_num_images": 4}'
 Option names are IncrementalPipelineOptions fields, dotted into its `mapper.` and `triangulation.` parts, set on
 top of the service's own mapper options (`colmap_options.mapper_options`). Each run is followed by the service's
-principal-point refinement. Prints one JSON line per run.
+principal-point refinement. Prints one JSON line per run. `--truth` names a generated scene's folder (its
+ground_truth.json, e.g. a courtyard walk of benchmarks/scale) to compare the poses with, as `--reference` does
+with a real set's transforms.json.
 """
 
 import argparse
@@ -20,9 +23,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pycolmap
 
 from spaceport.params import SfmParams
+from spaceport_app.demo import DemoScene, load_ground_truth, pose_errors
 from spaceport_sfm.colmap_options import mapper_options
 from spaceport_sfm.evaluation import compare_poses, load_transforms_json, poses_of
 from spaceport_sfm.mapping import refine_principal_point
@@ -87,12 +92,31 @@ def run_variant(
     return row, refined
 
 
+def truth_errors(model: pycolmap.Reconstruction, truth: DemoScene) -> dict[str, float]:
+    """Camera centre (percent of the scene's size) and rotation errors against a generated scene's truth."""
+    estimated = {
+        image.name: (
+            np.asarray(image.cam_from_world().rotation.matrix()),
+            np.asarray(image.cam_from_world().translation),
+        )
+        for image in model.images.values()
+        if image.has_pose
+    }
+    errors = pose_errors(estimated, truth)
+    return {
+        "centre_error_median_pct": round(100 * errors.centre_median, 4),
+        "rotation_error_median_deg": round(errors.rotation_median_deg, 3),
+        "rotation_error_max_deg": round(errors.rotation_max_deg, 3),
+    }
+
+
 def main() -> None:
     """Run every variant `--repeat` times, one after the other, on copies of the database."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("database", type=Path)
     parser.add_argument("images", type=Path)
     parser.add_argument("--reference", type=Path, help="transforms.json with the reference poses")
+    parser.add_argument("--truth", type=Path, help="a generated scene's folder, with ground_truth.json")
     parser.add_argument("--variant", action="append", default=[], help='name:{"option": value, ...}')
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--threads", type=int, default=-1)
@@ -114,6 +138,8 @@ def main() -> None:
                     accuracy = compare_poses(poses_of(refined), reference)
                     row["rotation_error_median_deg"] = round(accuracy.median_rotation_error_deg, 3)
                     row["rotation_error_max_deg"] = round(accuracy.max_rotation_error_deg, 3)
+                if args.truth is not None:
+                    row |= truth_errors(refined, load_ground_truth(args.truth))
                 print(json.dumps({"variant": name, "round": round_, **row}), flush=True)
 
 
