@@ -67,6 +67,29 @@ def configured(overrides: dict[str, Any], threads: int, images: int) -> pycolmap
     return options
 
 
+def mapped_models(
+    database: Path, images: Path, work: Path, overrides: dict[str, Any], threads: int, count: int
+) -> dict[int, pycolmap.Reconstruction]:
+    """Incremental mapping, or with `"hierarchical": true` COLMAP's hierarchical mapper: the scene split into
+    overlapping clusters (`clustering.*` options, e.g. `clustering.leaf_max_num_images`), each mapped incrementally
+    with the other options (`num_workers` clusters at once), then merged."""
+    rest = {k: v for k, v in overrides.items() if not k.startswith("clustering.") and k not in HIERARCHICAL_KEYS}
+    incremental = configured(rest, threads, count)
+    if not overrides.get("hierarchical"):
+        return pycolmap.incremental_mapping(database, images, work, options=incremental)
+    options = pycolmap.HierarchicalPipelineOptions()
+    options.incremental_options = incremental
+    options.num_threads = threads
+    options.num_workers = overrides.get("num_workers", -1)
+    for key, value in overrides.items():
+        if key.startswith("clustering."):
+            setattr(options.clustering_options, key.removeprefix("clustering."), value)
+    return pycolmap.hierarchical_mapping(database, images, work, options=options)
+
+
+HIERARCHICAL_KEYS = ("hierarchical", "num_workers")
+
+
 def run_variant(
     database: Path, images: Path, overrides: dict[str, Any], threads: int, work: Path
 ) -> tuple[dict[str, float | int], pycolmap.Reconstruction]:
@@ -76,7 +99,7 @@ def run_variant(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     start = time.monotonic()
-    models = pycolmap.incremental_mapping(database, images, work, options=configured(overrides, threads, count))
+    models = mapped_models(database, images, work, overrides, threads, count)
     mapped = time.monotonic()
     best = max(models.values(), key=lambda m: m.num_reg_images())
     refined, _ = refine_principal_point(best, threads)
