@@ -23,10 +23,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pycolmap
 
 from spaceport.params import SfmParams
+from spaceport_app.cli.demo import reconstruction_poses
 from spaceport_app.demo import DemoScene, load_ground_truth, pose_errors
 from spaceport_sfm.colmap_options import mapper_options
 from spaceport_sfm.evaluation import compare_poses, load_transforms_json, poses_of
@@ -117,15 +117,7 @@ def run_variant(
 
 def truth_errors(model: pycolmap.Reconstruction, truth: DemoScene) -> dict[str, float]:
     """Camera centre (percent of the scene's size) and rotation errors against a generated scene's truth."""
-    estimated = {
-        image.name: (
-            np.asarray(image.cam_from_world().rotation.matrix()),
-            np.asarray(image.cam_from_world().translation),
-        )
-        for image in model.images.values()
-        if image.has_pose
-    }
-    errors = pose_errors(estimated, truth)
+    errors = pose_errors(reconstruction_poses(model), truth)
     return {
         "centre_error_median_pct": round(100 * errors.centre_median, 4),
         "rotation_error_median_deg": round(errors.rotation_median_deg, 3),
@@ -147,6 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     pycolmap.logging.minloglevel = 2
     reference = load_transforms_json(args.reference) if args.reference else None
+    truth = load_ground_truth(args.truth) if args.truth else None
     variants = [(v.split(":", 1)[0], json.loads(v.split(":", 1)[1] or "{}")) for v in args.variant or ["default:{}"]]
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "database.db"
@@ -161,8 +154,8 @@ def main() -> None:
                     accuracy = compare_poses(poses_of(refined), reference)
                     row["rotation_error_median_deg"] = round(accuracy.median_rotation_error_deg, 3)
                     row["rotation_error_max_deg"] = round(accuracy.max_rotation_error_deg, 3)
-                if args.truth is not None:
-                    row |= truth_errors(refined, load_ground_truth(args.truth))
+                if truth is not None:
+                    row |= truth_errors(refined, truth)
                 print(json.dumps({"variant": name, "round": round_, **row}), flush=True)
 
 

@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import typer
@@ -17,6 +17,9 @@ from spaceport_app.demo.poses import PoseErrors, pose_errors
 from spaceport_app.demo.scene import DemoScene, generate_scene
 from spaceport_app.embedded.summary import FITTED
 
+if TYPE_CHECKING:
+    import pycolmap
+
 Preset = Literal["preview", "standard", "quality"]
 
 
@@ -24,7 +27,11 @@ def sparse_poses(model_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """cam_from_world (R, t) of every registered image of a COLMAP model, by image name."""
     import pycolmap
 
-    reconstruction = pycolmap.Reconstruction(str(model_dir))
+    return reconstruction_poses(pycolmap.Reconstruction(str(model_dir)))
+
+
+def reconstruction_poses(reconstruction: "pycolmap.Reconstruction") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """cam_from_world (R, t) of every registered image of a loaded COLMAP reconstruction, by image name."""
     poses = {}
     for image in reconstruction.images.values():
         if image.has_pose:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -43,13 +44,12 @@ class ViewPlan:
     supersample: int
     gains: np.ndarray | None
     spots: tuple[Sphere, ...]
-    _rays: dict[CameraSpec, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
-    def rays(self, spec: CameraSpec) -> np.ndarray:
-        """The camera's pixel rays, computed once per process and camera."""
-        if spec not in self._rays:
-            self._rays[spec] = spec.intrinsics().pixel_rays(self.supersample).astype(np.float32)
-        return self._rays[spec]
+
+@cache
+def _pixel_rays(spec: CameraSpec, supersample: int) -> np.ndarray:
+    """The camera's pixel rays, computed once per process, camera and supersampling."""
+    return spec.intrinsics().pixel_rays(supersample).astype(np.float32)
 
 
 def write_views(plan: ViewPlan, workers: int = 1) -> None:
@@ -74,7 +74,9 @@ def write_view(plan: ViewPlan, i: int) -> None:
     spec = capture.camera_of(i)
     spot = plan.spots[capture.mover.stop_of(i, len(plan.names))] if capture.mover else None
     seen = plan.world.with_objects((spot,)) if spot is not None else plan.world
-    render = render_view(seen, spec.intrinsics(), plan.poses[i], supersample=plan.supersample, rays=plan.rays(spec))
+    render = render_view(
+        seen, spec.intrinsics(), plan.poses[i], supersample=plan.supersample, rays=_pixel_rays(spec, plan.supersample)
+    )
     rgb = render.rgb
     exif = _exif(capture, spec)
     if plan.gains is not None:
