@@ -21,10 +21,12 @@ import os
 import platform
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from growth import growth_exponent, n_log_n_exponent
+from handoff import Handoff, differing_photos, pack_handoff, resume_from_handoff, run_until_sfm
 from memory import MemorySampler
 from rich.console import Console
 
@@ -85,22 +87,44 @@ def scene_for(scenes: Path, views: int | None) -> tuple[Path, DemoScene, float]:
     return (root / VIDEO if views is None else truth.images_dir), truth, generated
 
 
+@dataclass(frozen=True)
+class Split:
+    """Which part of a job one run does: all of it, SfM alone (packed into the folder `until_sfm`), or the rest
+    after a handed-over SfM (`handoff`)."""
+
+    until_sfm: Path | None = None
+    handoff: Handoff | None = None
+
+
 def run_point(
-    label: str, source: Path, truth: DemoScene, options: JobOptions, work: Path, console: Console
+    label: str,
+    source: Path,
+    truth: DemoScene,
+    options: JobOptions,
+    work: Path,
+    console: Console,
+    split: Split = Split(),
 ) -> dict[str, Any]:
-    """One embedded job with per-stage seconds and peak memory, pose error and held-out PSNR."""
+    """One embedded job (or its part, `split`) with per-stage seconds and peak memory, pose error and held-out
+    PSNR."""
     shutil.rmtree(work, ignore_errors=True)
     settings = Settings(work_dir=work / ".work")
     clock, sampler = StageClock(console), MemorySampler()
     load_before = os.getloadavg()
     sampler.start()
     start = time.monotonic()
-    run = asyncio.run(run_embedded(source, work, options, settings, clock))
+    if split.handoff is not None:
+        run = asyncio.run(resume_from_handoff(split.handoff, source, work, settings, clock))
+    elif split.until_sfm:
+        run = asyncio.run(run_until_sfm(source, work, options, settings, clock))
+    else:
+        run = asyncio.run(run_embedded(source, work, options, settings, clock))
     end = time.monotonic()
     sampler.stop()
     seconds, host, gpu = {}, {}, {}
-    since = start
-    for stage in STAGES:
+    since = clock.ends.get("sfm", start) if split.handoff else start
+    stages = STAGES[2:] if split.handoff else STAGES[:2] if split.until_sfm else STAGES
+    for stage in stages:
         until = clock.ends.get(stage, end)
         seconds[stage] = round(until - since, 1)
         peak_host, peak_gpu = sampler.peak(since, until)
@@ -115,7 +139,7 @@ def run_point(
     photos = (report.get("metrics") or {}).get("images_total") or (int(label) if label.isdigit() else 0)
     model = summary.artifacts.get("sparse model")
     trained = next((e for e in run.events if isinstance(e, ModelTrained)), None)
-    return {
+    row = {
         "scene": label,
         "preset": options.trainer.preset,
         "device": trained.data.metrics.device if trained else "n/a",
@@ -136,6 +160,23 @@ def run_point(
         "heldout_psnr": trained.data.metrics.psnr if trained else None,
         "gaussians": trained.data.metrics.gaussians if trained else None,
     }
+    if split.until_sfm is not None:
+        pack_handoff(run, row, source, split.until_sfm)
+    return row if split.handoff is None else _joined(split.handoff, row, source)
+
+
+def _joined(handoff: Handoff, row: dict[str, Any], source: Path) -> dict[str, Any]:
+    """The row of a job resumed from a handoff: upload and SfM as measured where SfM ran, the rest here."""
+    before = handoff.row
+    for field in ("seconds", "peak_host_gib", "peak_gpu_gib"):
+        row[field] = {k: v for k, v in before[field].items() if k in STAGES[:2]} | {
+            k: v for k, v in row[field].items() if k in STAGES[2:]
+        }
+    row["seconds"]["total"] = round(sum(row["seconds"][k] for k in STAGES if k in row["seconds"]), 1)
+    row["sfm_machine"] = before["machine"]
+    row["load_average_sfm"] = before["load_average"]
+    row["photos_differing_from_sfm"] = len(differing_photos(handoff, source))
+    return row
 
 
 def _sfm_report(job_dir: Path) -> dict[str, Any]:
@@ -238,6 +279,9 @@ def main() -> None:
     parser.add_argument("--scenes", type=Path, default=Path(".work/scale-scenes"))
     parser.add_argument("--out", type=Path, default=Path(".work/scale-runs"))
     parser.add_argument("--table", action="store_true", help="print the table and fits of results.json")
+    parts = parser.add_mutually_exclusive_group()
+    parts.add_argument("--until-sfm", type=Path, metavar="DIR", help="run SfM alone; pack its result in DIR/<scene>")
+    parts.add_argument("--from-sfm", type=Path, metavar="DIR", help="train and compress DIR/<scene>'s packed SfM")
     args = parser.parse_args()
     configure_logging("warning", "console")
     console = Console(stderr=True)
@@ -246,9 +290,15 @@ def main() -> None:
         source, truth, generated = scene_for(args.scenes, views)
         label = "video" if views is None else str(views)
         console.print(f"scene {label}: ready in {generated:.1f} s; running the pipeline at {args.preset} ...")
-        row = run_point(label, source, truth, options, args.out / f"{label}-{args.preset}", console)
+        work = args.out / f"{label}-{args.preset}"
+        split = Split(
+            until_sfm=args.until_sfm / label if args.until_sfm else None,
+            handoff=Handoff(args.from_sfm / label) if args.from_sfm else None,
+        )
+        row = run_point(label, source, truth, options, work, console, split)
         row["generated_s"] = round(generated, 1)
-        _save(row)
+        if split.until_sfm is None:  # an SfM-only row lives in its handoff folder, not in results.json
+            _save(row)
         console.print(json.dumps(row))
     if args.table:
         print(table(json.loads(RESULTS.read_text())))
