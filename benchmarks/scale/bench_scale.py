@@ -224,12 +224,15 @@ def table(rows: list[dict[str, Any]]) -> str:
         gpu = "/".join(f"{g.get(k) or 0:.1f}" for k in ("sfm", "trainer", "compressor")) if any(g.values()) else "-"
         lines.append(
             f"| {r['scene']} | {r['preset']} | {r['device']} | {r['photos']} | {r['pairing']} | {r['pairs_per_photo']} "
-            f"| {s.get('upload', '-')} | {s.get('sfm', '-')} | {s.get('trainer', '-')} | {s.get('compressor', '-')} "
+            f"| {s.get('upload', '-')} | {s.get('sfm', '-')}{'*' if r.get('sfm_machine') else ''} "
+            f"| {s.get('trainer', '-')} | {s.get('compressor', '-')} "
             f"| {s['total']} | {h.get('sfm', 0):.2f}/{h.get('trainer', 0):.2f}/{h.get('compressor', 0):.2f} | {gpu} "
             f"| {r['registered']}/{r['photos']} | {p.get('centre_median_pct', '-')} "
             f"| {p.get('rotation_median_deg', '-')} "
             f"| {r['heldout_psnr'] and round(r['heldout_psnr'], 2)} |"
         )
+    if any(r.get("sfm_machine") for r in rows):
+        lines += ["", "\\* SfM ran on another machine (`sfm_machine`), handed over through storage (`--from-sfm`)."]
     return "\n".join(lines) + "\n\n" + fits(rows)
 
 
