@@ -298,6 +298,8 @@ def main() -> None:
             until_sfm=args.until_sfm / label if args.until_sfm else None,
             handoff=Handoff(args.from_sfm / label) if args.from_sfm else None,
         )
+        if split.handoff is not None and split.handoff.row["preset"] != args.preset:
+            parser.error(f"{split.handoff.folder} holds a {split.handoff.row['preset']} job, not {args.preset}")
         row = run_point(label, source, truth, options, work, console, split)
         row["generated_s"] = round(generated, 1)
         if split.until_sfm is None:  # an SfM-only row lives in its handoff folder, not in results.json
