@@ -23,11 +23,10 @@ from typing import Any
 from spaceport.bus import MemoryBus
 from spaceport.events import Envelope, SfmCompleted, new_job_id
 from spaceport.params import JobOptions
-from spaceport.runtime import Worker
 from spaceport.settings import Settings
 from spaceport.storage import LocalStore, job_prefix
-from spaceport_app.cli.follow import TERMINAL, JobWatch, ProgressDisplay, start_watching, wait_for_outcome
-from spaceport_app.embedded.pipeline import EmbeddedRun, load_stages
+from spaceport_app.cli.follow import TERMINAL, JobWatch, ProgressDisplay, wait_for_outcome
+from spaceport_app.embedded.pipeline import EmbeddedRun, load_stages, stages_running
 from spaceport_app.inputs import collect_inputs
 from spaceport_app.submission import submit_job, upload_inputs
 
@@ -81,16 +80,11 @@ async def run_until_sfm(
     """Submit `source` to the SfM stage alone and wait for its `SfmCompleted` (or the job's terminal event)."""
     started = time.monotonic()
     bus, store = MemoryBus(), LocalStore(out_dir)
-    worker = Worker(next(spec for spec in load_stages() if spec.name == "sfm"), bus, store, settings)
-    await worker.start()
     watch = SfmWatch(new_job_id())
-    subscription = await start_watching(bus, watch, display)
-    try:
+    sfm = [spec for spec in load_stages() if spec.name == "sfm"]
+    async with stages_running(sfm, bus, store, settings, watch, display):
         await submit_job(bus, store, source, options, watch.job_id)
         await asyncio.wait_for(watch.done.wait(), 24 * 3600)
-    finally:
-        await subscription.cancel()
-        await worker.stop(grace_s=5)
     outcome = next(e for e in reversed(watch.events) if isinstance(e, (SfmCompleted, *TERMINAL)))
     return EmbeddedRun(watch.job_id, outcome, tuple(watch.events), store.root, time.monotonic() - started)
 
@@ -123,19 +117,11 @@ async def resume_from_handoff(
     prefix = job_prefix(event.job_id, SFM)
     for path in sorted(p for p in (handoff.folder / SFM).rglob("*") if p.is_file()):
         store.put_file(prefix + path.relative_to(handoff.folder / SFM).as_posix(), path)
-    bus = MemoryBus()
-    workers = [Worker(spec, bus, store, settings) for spec in load_stages() if spec.name != "sfm"]
-    for worker in workers:
-        await worker.start()
-    watch = JobWatch(event.job_id)
-    subscription = await start_watching(bus, watch, display)
-    try:
+    bus, watch = MemoryBus(), JobWatch(event.job_id)
+    after_sfm = [spec for spec in load_stages() if spec.name != "sfm"]
+    async with stages_running(after_sfm, bus, store, settings, watch, display):
         await bus.publish(event)
         outcome = await wait_for_outcome(watch, 24 * 3600)
-    finally:
-        await subscription.cancel()
-        for worker in workers:
-            await worker.stop(grace_s=5)
     return EmbeddedRun(event.job_id, outcome, tuple(watch.events), store.root, time.monotonic() - started)
 
 

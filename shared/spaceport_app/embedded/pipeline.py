@@ -2,6 +2,8 @@
 
 import importlib
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,28 @@ def load_stages() -> list[StageSpec]:
     return stages
 
 
+@asynccontextmanager
+async def stages_running(
+    stages: list[StageSpec],
+    bus: MemoryBus,
+    store: LocalStore,
+    settings: Settings,
+    watch: JobWatch,
+    display: ProgressDisplay | None = None,
+) -> AsyncIterator[None]:
+    """The stages' workers started on `bus`, and `watch` following the bus; unsubscribed and stopped after."""
+    workers = [Worker(spec, bus, store, settings) for spec in stages]
+    for worker in workers:
+        await worker.start()
+    subscription = await start_watching(bus, watch, display)
+    try:
+        yield
+    finally:
+        await subscription.cancel()
+        for worker in workers:
+            await worker.stop(grace_s=5)
+
+
 async def run_embedded(
     source: Path,
     out_dir: Path,
@@ -67,18 +91,10 @@ async def run_embedded(
     started = time.monotonic()
     bus = MemoryBus()
     store = LocalStore(out_dir)
-    workers = [Worker(spec, bus, store, settings) for spec in stages or load_stages()]
-    for worker in workers:
-        await worker.start()
     watch = JobWatch(job_id or new_job_id())
-    subscription = await start_watching(bus, watch, display)
-    try:
+    async with stages_running(stages or load_stages(), bus, store, settings, watch, display):
         await submit_job(bus, store, source, options, watch.job_id)
         outcome = await wait_for_outcome(watch, timeout_s)
-    finally:
-        await subscription.cancel()
-        for worker in workers:
-            await worker.stop(grace_s=5)
     seconds = time.monotonic() - started
     log.info("embedded_run_finished", job_id=watch.job_id, outcome=outcome.type, seconds=round(seconds, 1))
     return EmbeddedRun(watch.job_id, outcome, tuple(watch.events), store.root, seconds)
